@@ -1,0 +1,57 @@
+from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, serializers
+
+from . import services
+from .forms import time_zone_choices
+from .models import User
+
+
+class MeSerializer(serializers.ModelSerializer):
+    country = CountryField(required=False, allow_blank=True)
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=[code for code, _n in ALL_LANGUAGES]),
+        required=False,
+        max_length=20,
+    )
+    time_zone = serializers.ChoiceField(
+        choices=[code for code, _n in time_zone_choices()], required=False, allow_blank=True
+    )
+    email_verified = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "email_verified",
+            "name",
+            "organisation",
+            "organisation_type",
+            "country",
+            "languages",
+            "time_zone",
+            "language",
+            "bio",
+        ]
+        read_only_fields = ["email", "email_verified"]
+
+    def get_email_verified(self, user) -> bool:
+        return user.has_verified_email()
+
+
+@extend_schema(tags=["members"])
+class MeView(generics.RetrieveUpdateAPIView):
+    """The signed-in member's own profile."""
+
+    serializer_class = MeSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    http_method_names = ["get", "patch", "options", "head"]
+
+    def get_object(self):
+        return self.request.user
+
+    def perform_update(self, serializer):
+        serializer.instance = services.profile_update(
+            user=self.request.user, data=serializer.validated_data
+        )

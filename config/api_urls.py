@@ -1,0 +1,21 @@
+"""The versioned JSON API: ``/api/v1/…``, its OpenAPI 3 schema and browsable docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from accounts import api as accounts_api
+from core.docs import DocsView
+
+router = DefaultRouter()
+
+v1 = [
+    path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="v1")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+]

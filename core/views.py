@@ -1,0 +1,60 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from . import health
+
+
+@require_safe
+def home(request):
+    # Later issues fill these from their selectors; until then the page shows empty states.
+    return render(
+        request,
+        "core/home.html",
+        {"theme": None, "solutions": [], "webinars": [], "discussions": []},
+    )
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    status = {
+        "web": "ok",
+        "database": health.database_status(),
+        "broker": health.broker_status(),
+    }
+    healthy = all(value == "ok" for value in status.values())
+    status["worker"] = health.worker_status()
+    status["status"] = "ok" if healthy else "error"
+    return JsonResponse(status, status=200 if healthy else 503)
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error(request, status: int, template: str, detail: str):
+    if _wants_json(request):
+        return JsonResponse({"detail": detail}, status=status)
+    return render(request, template, {"detail": detail}, status=status)
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else _("You are not allowed to do that.")
+    return _error(request, 403, "403.html", message)
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "404.html", _("Not found."))
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Server error.")}, status=500)
+    # Render without the request context: the failure may be in a context processor.
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("500.html").render())
