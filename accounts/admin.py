@@ -8,7 +8,15 @@ from .models import User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "name", "organisation", "country", "is_staff", "is_active", "date_joined"]
+    list_display = [
+        "email",
+        "name",
+        "organisation",
+        "country",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
     list_filter = ["is_staff", "is_superuser", "is_active", "organisation_type", "groups"]
     search_fields = ["email", "name", "organisation"]
     readonly_fields = ["last_login", "date_joined"]

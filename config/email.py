@@ -1,4 +1,4 @@
-"""Parse ``EMAIL_URL`` into Django's e-mail settings.
+"""Parse ``EMAIL_URL`` into a Django ``MAILERS`` entry.
 
 Accepted forms::
 
@@ -14,37 +14,51 @@ from urllib.parse import unquote, urlsplit
 
 from .env import ConfigurationError
 
-_BACKENDS = {
-    "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "smtp+tls": "django.core.mail.backends.smtp.EmailBackend",
-    "smtp+ssl": "django.core.mail.backends.smtp.EmailBackend",
-    "console": "django.core.mail.backends.console.EmailBackend",
-}
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 _DEFAULT_PORTS = {"smtp": 25, "smtp+tls": 587, "smtp+ssl": 465}
+TIMEOUT_SECONDS = 10
+
+
+def smtp_mailer(
+    *, host: str, port: int, username: str = "", password: str = "", use_tls=False, use_ssl=False
+) -> dict:
+    """A MAILERS entry for an SMTP server."""
+    return {
+        "BACKEND": SMTP_BACKEND,
+        "OPTIONS": {
+            "host": host,
+            "port": port,
+            "username": username,
+            "password": password,
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": TIMEOUT_SECONDS,
+        },
+    }
 
 
 def parse_email_url(url: str) -> dict:
+    """Turn EMAIL_URL into a MAILERS entry."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise ConfigurationError(f"EMAIL_URL is not a valid URL ({exc}).") from None
     scheme = parts.scheme.lower()
-    if scheme not in _BACKENDS:
+    if scheme == "console":
+        return {"BACKEND": CONSOLE_BACKEND}
+    if scheme not in _DEFAULT_PORTS:
         raise ConfigurationError(
             "EMAIL_URL must start with smtp://, smtp+tls://, smtp+ssl:// or console://"
         )
-    settings = {"EMAIL_BACKEND": _BACKENDS[scheme]}
-    if scheme == "console":
-        return settings
     if not parts.hostname:
         raise ConfigurationError("EMAIL_URL has no host name.")
-    settings.update(
-        EMAIL_HOST=parts.hostname,
-        EMAIL_PORT=port or _DEFAULT_PORTS[scheme],
-        EMAIL_HOST_USER=unquote(parts.username or ""),
-        EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
-        EMAIL_USE_TLS=scheme == "smtp+tls",
-        EMAIL_USE_SSL=scheme == "smtp+ssl",
+    return smtp_mailer(
+        host=parts.hostname,
+        port=port or _DEFAULT_PORTS[scheme],
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_tls=scheme == "smtp+tls",
+        use_ssl=scheme == "smtp+ssl",
     )
-    return settings

@@ -39,7 +39,9 @@ def get_bool(name: str, default: bool) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ConfigurationError(f"{name} must be one of 1/0, true/false, yes/no, on/off (got {value!r}).")
+    raise ConfigurationError(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off (got {value!r})."
+    )
 
 
 def get_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -74,6 +76,10 @@ def check_url(name: str, value: str, schemes: set[str]) -> str:
         raise ConfigurationError(
             f"{name} must start with one of {expected}:// (got {value.split('://')[0]!r})."
         )
-    if parts.scheme not in {"unix", "redis+socket"} and not parts.hostname and "host=" not in (parts.query or ""):
+    if (
+        parts.scheme not in {"unix", "redis+socket"}
+        and not parts.hostname
+        and "host=" not in (parts.query or "")
+    ):
         raise ConfigurationError(f"{name} has no host name.")
     return value

@@ -19,7 +19,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=False)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=False
+    )
     if result.returncode:
         sys.exit(f"make run: 'manage.py {' '.join(args)}' failed (exit code {result.returncode}).")
 
@@ -46,7 +48,9 @@ def main() -> None:
 
     python = sys.executable
     manager = Manager()
-    manager.add_process("web", f"{python} manage.py runserver {host}:{port}", env=env, cwd=str(BASE_DIR))
+    manager.add_process(
+        "web", f"{python} manage.py runserver {host}:{port}", env=env, cwd=str(BASE_DIR)
+    )
     manager.add_process(
         "worker",
         f"{python} -m celery -A config worker --loglevel INFO --concurrency 2 --queues default,mail",
@@ -56,7 +60,10 @@ def main() -> None:
     manager.add_process(
         "beat", f"{python} -m celery -A config beat --loglevel INFO", env=env, cwd=str(BASE_DIR)
     )
-    print(f"\n  Knowledge Hubs Portal: http://{host}:{port}/   (Ctrl-C stops everything)\n", flush=True)
+    print(
+        f"\n  Knowledge Hubs Portal: http://{host}:{port}/   (Ctrl-C stops everything)\n",
+        flush=True,
+    )
     manager.loop()
     sys.exit(manager.returncode)
 

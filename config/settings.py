@@ -12,9 +12,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 from . import env
+from .email import parse_email_url, smtp_mailer
 from .env import ConfigurationError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -202,7 +202,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -276,43 +279,47 @@ STORAGES = {
         )
     },
 }
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------
 
-DEFAULT_FROM_EMAIL = env.get_str("DEFAULT_FROM_EMAIL") or "Knowledge Hubs Portal <noreply@localhost>"
+DEFAULT_FROM_EMAIL = (
+    env.get_str("DEFAULT_FROM_EMAIL") or "Knowledge Hubs Portal <noreply@localhost>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env.get_str("EMAIL_URL")
-EMAIL_TIMEOUT = 10
 if EMAIL_URL:
-    from .email import parse_email_url
-
-    globals().update(parse_email_url(EMAIL_URL))
-else:
-    EMAIL_HOST = env.get_str("EMAIL_HOST")
-    EMAIL_PORT = env.get_int("EMAIL_PORT", 25, minimum=1)
-    EMAIL_HOST_USER = env.get_str("EMAIL_HOST_USER") or ""
-    EMAIL_HOST_PASSWORD = env.get_str("EMAIL_HOST_PASSWORD") or ""
-    EMAIL_USE_TLS = env.get_bool("EMAIL_USE_TLS", False)
-    EMAIL_USE_SSL = env.get_bool("EMAIL_USE_SSL", False)
-    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    _mailer = parse_email_url(EMAIL_URL)
+elif env.get_str("EMAIL_HOST"):
+    _use_tls = env.get_bool("EMAIL_USE_TLS", False)
+    _use_ssl = env.get_bool("EMAIL_USE_SSL", False)
+    if _use_tls and _use_ssl:
         raise ConfigurationError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
-    if EMAIL_HOST:
-        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    elif DEBUG:
-        # On a laptop, e-mails (verification links included) are printed by the web process.
-        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-    else:
-        EMAIL_HOST = "localhost"
-        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    _mailer = smtp_mailer(
+        host=env.get_str("EMAIL_HOST"),
+        port=env.get_int("EMAIL_PORT", 587 if _use_tls else 465 if _use_ssl else 25, minimum=1),
+        username=env.get_str("EMAIL_HOST_USER") or "",
+        password=env.get_str("EMAIL_HOST_PASSWORD") or "",
+        use_tls=_use_tls,
+        use_ssl=_use_ssl,
+    )
+elif DEBUG:
+    # On a laptop, e-mails (verification links included) are printed by the web process.
+    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+else:
+    _mailer = smtp_mailer(host="localhost", port=25)
+MAILERS = {"default": _mailer}
 
 # --- API ------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an anonymous API call then gets 401 with WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
@@ -393,4 +400,3 @@ LOGGING = {
     },
 }
 
-PORTAL_LABEL = _("Knowledge Hubs Portal")

@@ -14,9 +14,9 @@ from django.utils.dateparse import parse_datetime
 from .tasks import HEARTBEAT_KEY
 
 
-def database_status() -> str:
+def database_status(db=connection) -> str:
     try:
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # noqa: BLE001 - any failure means "down"
@@ -26,7 +26,9 @@ def database_status() -> str:
 
 def broker_status() -> str:
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
         try:
             client.ping()
         finally:

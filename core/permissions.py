@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions
 
 
@@ -32,7 +33,7 @@ def verified_member_required(view):
 
 
 class IsVerifiedMember(permissions.BasePermission):
-    message = "Please verify your e-mail address before taking part."
+    message = gettext_lazy("Please verify your e-mail address before taking part.")
 
     def has_permission(self, request, view):
         return is_verified_member(request.user)

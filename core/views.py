@@ -42,7 +42,9 @@ def _error(request, status: int, template: str, detail: str):
 
 
 def permission_denied(request, exception=None):
-    message = str(exception) if exception and str(exception) else _("You are not allowed to do that.")
+    message = (
+        str(exception) if exception and str(exception) else _("You are not allowed to do that.")
+    )
     return _error(request, 403, "403.html", message)
 
 

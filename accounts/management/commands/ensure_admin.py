@@ -30,7 +30,9 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 password = secrets.token_urlsafe(12)
-                user = User.objects.create_superuser(email=email, password=password, name="Administrator")
+                user = User.objects.create_superuser(
+                    email=email, password=password, name="Administrator"
+                )
                 settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
                 password_file.write_text(password)
                 password_file.chmod(0o600)
@@ -39,6 +41,8 @@ class Command(BaseCommand):
             )
         if password_file.exists():
             password = password_file.read_text().strip()
-            self.stdout.write(f"Administrator: {email} / {password}  (sign in at {settings.SITE_URL}/accounts/login/)")
+            self.stdout.write(
+                f"Administrator: {email} / {password}  (sign in at {settings.SITE_URL}/accounts/login/)"
+            )
         else:
             self.stdout.write(f"Administrator: {email} (password unchanged)")

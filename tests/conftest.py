@@ -1,0 +1,145 @@
+"""Shared fixtures: members and clients, a real SMTP server, a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from config.email import smtp_mailer
+
+from .factories import PASSWORD, UserFactory
+
+# Each xdist worker gets its own Redis database for the cache (rate limits, throttles).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_db_index = 1 + int(_worker.removeprefix("gw") or 0)
+_location = settings.CACHES["default"]["LOCATION"]
+settings.CACHES["default"]["LOCATION"] = (
+    f"{_location}{'&' if '?' in _location else '?'}db={_db_index}"  # redis-py: ?db= wins
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def unverified_member(db):
+    return UserFactory(verified=False)
+
+
+@pytest.fixture
+def staff_member(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+# --- A real SMTP server on loopback -------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.messages) >= count, f"expected {count} e-mail(s), got {len(self.messages)}"
+        return self.messages
+
+
+class _Handler:
+    def __init__(self, mailbox: Mailbox):
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, server, session, envelope):
+        self.mailbox.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """aiosmtpd on 127.0.0.1; Django's SMTP backend is pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox(host="127.0.0.1", port=_free_port())
+    controller = Controller(_Handler(mailbox), hostname=mailbox.host, port=mailbox.port)
+    controller.start()
+    settings.MAILERS = {"default": smtp_mailer(host=mailbox.host, port=mailbox.port)}
+    yield mailbox
+    controller.stop()
+
+
+# --- A real browser -----------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.base_url = live_server.url
+    yield page
+    context.close()
