@@ -1,22 +1,26 @@
-from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
 from . import services
-from .forms import time_zone_choices
-from .models import User
+from .models import User, validate_languages, validate_time_zone
 
 
 class MeSerializer(serializers.ModelSerializer):
     country = CountryField(required=False, allow_blank=True)
     languages = serializers.ListField(
-        child=serializers.ChoiceField(choices=[code for code, _n in ALL_LANGUAGES]),
+        child=serializers.CharField(max_length=10),
         required=False,
         max_length=20,
+        validators=[validate_languages],
+        help_text="Language codes, e.g. [\"es\", \"pt-br\"].",
     )
-    time_zone = serializers.ChoiceField(
-        choices=[code for code, _n in time_zone_choices()], required=False, allow_blank=True
+    time_zone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text="An IANA time zone name such as \"Asia/Jakarta\"; empty for the browser's.",
     )
     email_verified = serializers.SerializerMethodField()
 

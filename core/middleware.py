@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import lru_cache
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -39,7 +40,7 @@ class UserPreferencesMiddleware:
             if user.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = translation.get_language()
-        zone = zone or valid_time_zone(request.COOKIES.get(TIMEZONE_COOKIE))
+        zone = zone or valid_time_zone(unquote(request.COOKIES.get(TIMEZONE_COOKIE, "")))
         if zone:
             timezone.activate(zoneinfo.ZoneInfo(zone))
         else:

@@ -6,28 +6,35 @@ as a verified member with an API token.
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
+from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from config.wsgi import application
 
 from .factories import UserFactory
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
-@pytest.fixture
-def api_schema(db, monkeypatch):
-    from rest_framework.throttling import SimpleRateThrottle
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
-    from config.wsgi import application
 
+@pytest.fixture(autouse=True)
+def _wsgi_inside_the_test_transaction(db, monkeypatch):
+    # Like Django's test client: keep the connection (and the test's transaction) open
+    # across requests made straight to the WSGI application.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     # Throttling is tested elsewhere; here it would only turn examples into 429s.
     monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
-    return schemathesis.openapi.from_wsgi("/api/schema/", application)
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def test_embedded_servers_start_keep_data_and_stop_with_the_last_process(tmp_pat
     )
     for code in (create, read):
         result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code],
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
             cwd=BASE_DIR,
             env=environment,
             capture_output=True,
