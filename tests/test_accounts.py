@@ -216,3 +216,15 @@ def test_me_endpoint_refuses_anonymous_and_bad_values(member_client, member):
     assert response.status_code == 200
     member.refresh_from_db()
     assert member.time_zone == "America/Santiago"
+
+
+def test_signup_is_rate_limited_per_address(client, db, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "2/h/ip"}
+    statuses = [
+        client.post(reverse("account_signup"), {**SIGNUP, "email": f"person{n}@example.org"}).status_code
+        for n in range(3)
+    ]
+    client.logout()
+    assert statuses[:2] == [302, 302]
+    assert statuses[2] == 429
+    assert User.objects.count() == 2

@@ -96,3 +96,20 @@ def test_migrations_are_complete(db):
     from django.core.management import call_command
 
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+
+
+def test_friendly_403_explains_and_offers_sign_in(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from core.views import permission_denied
+
+    request = rf.get("/somewhere/")
+    request.user = AnonymousUser()
+    response = permission_denied(request, PermissionDenied("Only curators may publish."))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Only curators may publish." in html
+    assert "/accounts/login/?next=/somewhere/" in html
+    api = permission_denied(rf.get("/api/v1/x/"), PermissionDenied("No."))
+    assert api.status_code == 403 and api["Content-Type"] == "application/json"
