@@ -6,8 +6,10 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from core.docs import DocsView
+from hubs import api as hubs_api
 
 router = DefaultRouter()
+router.register("hubs", hubs_api.HubViewSet, basename="hub")
 
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),

@@ -1,0 +1,77 @@
+from django_countries.serializer_fields import CountryField
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from .filters import HubFilter
+from .models import Hub, PriorityArea
+
+
+class PriorityAreaSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = PriorityArea
+        fields = ["slug", "name", "label"]
+
+
+class FinancingSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=Hub.FinancingSource.choices)
+    share = serializers.FloatField(allow_null=True, min_value=0, max_value=100)
+
+
+class HubSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="v1:hub-detail", lookup_field="slug")
+    web_url = serializers.SerializerMethodField()
+    country = CountryField(country_dict=True)
+    priority_areas = PriorityAreaSerializer(many=True, read_only=True)
+    financing = FinancingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Hub
+        fields = [
+            "url",
+            "web_url",
+            "slug",
+            "name",
+            "acronym",
+            "kind",
+            "country",
+            "host_institution",
+            "organisational_model",
+            "year_established",
+            "staff_exchange",
+            "staff_total",
+            "institutions_coordinated",
+            "direction",
+            "financing",
+            "financing_note",
+            "priority_areas",
+            "languages",
+            "partner_organisations",
+            "website",
+            "description",
+            "original_language",
+            "is_sample",
+            "updated",
+        ]
+        read_only_fields = fields
+
+    def get_web_url(self, hub) -> str:
+        return self.context["request"].build_absolute_uri(hub.get_absolute_url())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Knowledge hubs, with the directory's filters", tags=["hubs"]),
+    retrieve=extend_schema(summary="One knowledge hub", tags=["hubs"]),
+)
+class HubViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published knowledge-hub profiles (read-only)."""
+
+    serializer_class = HubSerializer
+    lookup_field = "slug"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = HubFilter
+
+    def get_queryset(self):
+        return Hub.objects.published().with_card_data().order_by("name")

@@ -1,0 +1,29 @@
+"""Who may do what with hub profiles. Views, API, services and templates all use these."""
+
+from __future__ import annotations
+
+from core.permissions import is_verified_member
+
+
+def is_curator(user) -> bool:
+    return bool(
+        user and user.is_authenticated and user.is_active and user.has_perm("hubs.curate_hub")
+    )
+
+
+def is_hub_editor(user, hub) -> bool:
+    if not is_verified_member(user):
+        return False
+    return hub.editors.filter(pk=user.pk).exists()
+
+
+def can_propose_change(user, hub) -> bool:
+    return is_hub_editor(user, hub)
+
+
+def can_edit_directly(user, hub) -> bool:
+    return is_curator(user)
+
+
+def can_see_hub(user, hub) -> bool:
+    return hub.is_published or is_curator(user) or is_hub_editor(user, hub)
