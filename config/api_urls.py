@@ -10,6 +10,7 @@ from hubs import api as hubs_api
 
 router = DefaultRouter()
 router.register("hubs", hubs_api.HubViewSet, basename="hub")
+router.register("assessments", hubs_api.AssessmentViewSet, basename="assessment")
 
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),

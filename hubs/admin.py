@@ -4,7 +4,19 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .changes import EDITABLE_FIELDS
-from .models import Hub, HubChange, HubProposal, PriorityArea
+from .models import (
+    Answer,
+    Assessment,
+    Hub,
+    HubChange,
+    HubProposal,
+    Level,
+    Pillar,
+    PriorityArea,
+    Question,
+    Questionnaire,
+    RoadmapStep,
+)
 
 
 @admin.register(PriorityArea)
@@ -183,3 +195,68 @@ class HubChangeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class LevelInline(admin.TabularInline):
+    model = Level
+    extra = 0
+    fields = ["value", "description", "translations"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["code", "pillar", "position"]
+    list_filter = ["pillar__questionnaire", "pillar"]
+    search_fields = ["code", "text"]
+    inlines = [LevelInline]
+    list_select_related = ["pillar__questionnaire"]
+
+
+class PillarInline(admin.TabularInline):
+    model = Pillar
+    extra = 0
+    fields = ["position", "code", "kind", "title"]
+    show_change_link = True
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    list_display = ["version", "title", "is_active", "created"]
+    inlines = [PillarInline]
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["title", "code", "kind", "questionnaire", "position"]
+    list_filter = ["questionnaire", "kind"]
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = ["question", "level", "evidence_note", "evidence_url", "evidence_file"]
+    raw_id_fields = ["question"]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "hub",
+        "status",
+        "questionnaire",
+        "created",
+        "submitted_at",
+        "share_with_peers",
+        "is_published",
+    ]
+    list_filter = ["status", "share_with_peers", "is_published", "questionnaire"]
+    readonly_fields = ["scores", "submitted_at", "submitted_by", "started_by"]
+    inlines = [AnswerInline]
+    list_select_related = ["hub", "questionnaire"]
+
+
+@admin.register(RoadmapStep)
+class RoadmapStepAdmin(admin.ModelAdmin):
+    list_display = ["title", "hub", "status", "owner", "due_date", "position"]
+    list_filter = ["status"]
+    list_select_related = ["hub"]

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from .filters import HubFilter
-from .models import Hub, PriorityArea
+from .models import Assessment, Hub, PriorityArea
 
 
 class PriorityAreaSerializer(serializers.ModelSerializer):
@@ -75,3 +75,40 @@ class HubViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return Hub.objects.published().with_card_data().order_by("name")
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    hub = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    questionnaire_version = serializers.IntegerField(source="questionnaire.version", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "hub",
+            "questionnaire_version",
+            "status",
+            "created",
+            "submitted_at",
+            "scores",
+            "share_with_peers",
+            "is_published",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Self-assessments the viewer may see", tags=["hubs"]),
+    retrieve=extend_schema(summary="One self-assessment", tags=["hubs"]),
+)
+class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published self-assessments; a hub's editors and the curators also see unpublished ones."""
+
+    serializer_class = AssessmentSerializer
+
+    def get_queryset(self):
+        return (
+            Assessment.objects.visible_to(self.request.user)
+            .select_related("hub", "questionnaire")
+            .order_by("-created", "-pk")
+        )

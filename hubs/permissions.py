@@ -27,3 +27,13 @@ def can_edit_directly(user, hub) -> bool:
 
 def can_see_hub(user, hub) -> bool:
     return hub.is_published or is_curator(user) or is_hub_editor(user, hub)
+
+
+def can_manage_assessment(user, hub) -> bool:
+    """Take the self-assessment and adapt the road map: the hub's editors and the curators."""
+    return is_curator(user) or is_hub_editor(user, hub)
+
+
+def can_view_assessment(user, assessment) -> bool:
+    published = assessment.is_published and assessment.status == assessment.Status.SUBMITTED
+    return published or can_manage_assessment(user, assessment.hub)

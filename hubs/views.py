@@ -75,6 +75,9 @@ def detail(request, slug):
             "pending": hub.proposals.filter(status=HubProposal.Status.PENDING).count()
             if editor or curator
             else 0,
+            "has_assessment": editor
+            or curator
+            or hub.assessments.filter(is_published=True, status="submitted").exists(),
         },
     )
 

@@ -66,7 +66,7 @@ class HubQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """The public sees published hubs; editors also see their own; curators see all."""
-        from .permissions import is_curator
+        from hubs.permissions import is_curator
 
         if is_curator(user):
             return self
