@@ -138,7 +138,7 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     page.base_url = live_server.url
     yield page

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from playwright.sync_api import expect
 
 from accounts.models import User
 
@@ -48,14 +49,14 @@ def test_sign_up_verify_and_log_in(page, smtp_server):
     page.locator("#id_password").fill("un-secreto-bastante-largo")
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(page.base_url + "/")
-    assert page.get_by_role("link", name="Lucía Fernández").is_visible()
+    expect(page.get_by_role("link", name="Lucía Fernández")).to_be_visible()
 
     page.get_by_role("link", name="Lucía Fernández").click()
     assert_accessible(page)
     page.get_by_label("Time zone").select_option("America/Bogota")
     page.get_by_role("button", name="Save profile").click()
-    assert page.get_by_text("Your profile has been saved.").is_visible()
-    assert page.get_by_text("Times are shown in America/Bogota.").is_visible()
+    expect(page.get_by_text("Your profile has been saved.")).to_be_visible()
+    expect(page.get_by_text("Times are shown in America/Bogota.")).to_be_visible()
 
 
 def test_language_switcher_and_error_page(page):
@@ -75,7 +76,7 @@ def test_browser_time_zone_reaches_the_server(browser, live_server):
         page = context.new_page()
         page.goto(live_server.url + "/")
         page.goto(live_server.url + "/")  # the second request carries the cookie set by portal.js
-        assert page.get_by_text("Times are shown in Asia/Jakarta.").is_visible()
+        expect(page.get_by_text("Times are shown in Asia/Jakarta.")).to_be_visible()
     finally:
         context.close()
 

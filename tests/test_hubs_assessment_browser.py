@@ -1,6 +1,7 @@
 """A hub editor completes a self-assessment over two sittings in the browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from hubs import assessment_services as services
 from hubs.models import Assessment, Question, RoadmapStep
@@ -42,7 +43,7 @@ def test_two_sittings_radar_road_map_and_a_second_assessment(browser, live_serve
     assert_accessible(page)
     _answer_all(page, "1")
     page.get_by_role("button", name="Save and continue").click()
-    assert page.get_by_text("Your answers are saved").is_visible()
+    expect(page.get_by_text("Your answers are saved")).to_be_visible()
     context.close()
 
     # Second sitting, another day: progress is there; answer the rest and submit.
@@ -55,7 +56,7 @@ def test_two_sittings_radar_road_map_and_a_second_assessment(browser, live_serve
     first_pillar = Question.objects.filter(
         pillar__position=0, pillar__questionnaire__version=1
     ).count()
-    assert page.get_by_text(f"{first_pillar} of").first.is_visible()
+    expect(page.get_by_text(f"{first_pillar} of").first).to_be_visible()
     # The first pillar keeps its answers; each "Save and continue" moves to the next pillar.
     page.get_by_role("button", name="Save and continue").click()
     for sitting_page in range(10):
@@ -67,7 +68,7 @@ def test_two_sittings_radar_road_map_and_a_second_assessment(browser, live_serve
     assert_accessible(page)
     page.get_by_role("button", name="Submit").click()
     assert page.locator("figure.radar svg polygon").count() >= 1
-    assert page.get_by_role("heading", name="Road map").is_visible()
+    expect(page.get_by_role("heading", name="Road map")).to_be_visible()
     assert_accessible(page)
 
     # Adapt a step of the road map.
@@ -78,7 +79,7 @@ def test_two_sittings_radar_road_map_and_a_second_assessment(browser, live_serve
     page.locator(f"#id_s{step.pk}-owner").fill("Planning unit")
     page.locator(f"#id_s{step.pk}-status").select_option("in_progress")
     page.get_by_role("button", name="Save step").first.click()
-    assert page.get_by_text("Step saved.").is_visible()
+    expect(page.get_by_text("Step saved.")).to_be_visible()
     step.refresh_from_db()
     assert (step.owner, step.status) == ("Planning unit", "in_progress")
 
@@ -95,10 +96,10 @@ def test_two_sittings_radar_road_map_and_a_second_assessment(browser, live_serve
     )
     services.assessment_submit(assessment=later, user=editor)
     page.goto(page.base_url + f"/hubs/{hub.slug}/self-assessment/{later.pk}/result/")
-    assert page.get_by_role("columnheader", name="Change since last time").is_visible()
+    expect(page.get_by_role("columnheader", name="Change since last time")).to_be_visible()
     organisation = first.scores["organisation"]["score"]
-    assert page.get_by_role("cell", name=f"+{round(4 - organisation, 2)}").first.is_visible()
+    expect(page.get_by_role("cell", name=f"+{round(4 - organisation, 2)}").first).to_be_visible()
     page.goto(page.base_url + f"/hubs/{hub.slug}/self-assessment/")
-    assert page.get_by_role("cell", name="4.0").first.is_visible()
+    expect(page.get_by_role("cell", name="4.0").first).to_be_visible()
     assert_accessible(page)
     context.close()

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from playwright.sync_api import expect
 
 from hubs.models import Hub
 
@@ -40,13 +41,13 @@ def test_editor_proposes_and_curator_approves(page):
     page.get_by_label("Share of Membership fees (%)").fill("40")
     page.get_by_label("Note to the curators").fill("From the 2012 annual report.")
     page.get_by_role("button", name="Send proposal").click()
-    assert page.get_by_text("A curator will review your proposal").is_visible()
+    expect(page.get_by_text("A curator will review your proposal")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Sign out").click()
 
     # Not public yet.
     page.goto(page.base_url + hub.get_absolute_url())
-    assert page.locator(".facts").get_by_text("2001").is_visible()
+    expect(page.locator(".facts").get_by_text("2001")).to_be_visible()
 
     # The curator finds it in the queue, reviews it field by field and approves.
     _log_in(page, curator.email)
@@ -54,13 +55,15 @@ def test_editor_proposes_and_curator_approves(page):
     assert_accessible(page)
     page.get_by_role("link", name="Agency for Cooperation").click()
     assert_accessible(page)
-    assert page.get_by_role("cell", name="1999").is_visible()
+    expect(page.get_by_role("cell", name="1999")).to_be_visible()
     page.get_by_role("button", name="Approve and publish").click()
     page.wait_for_url(page.base_url + hub.get_absolute_url())
-    assert page.get_by_text("The proposal is approved").is_visible()
-    assert page.locator(".facts").get_by_text("1999").is_visible()
-    assert page.get_by_text("proposed by Eduardo Editor, approved by Clara Curator").is_visible()
-    assert page.locator(".financing-chart").get_by_text("40%").is_visible()
+    expect(page.get_by_text("The proposal is approved")).to_be_visible()
+    expect(page.locator(".facts").get_by_text("1999")).to_be_visible()
+    expect(
+        page.get_by_text("proposed by Eduardo Editor, approved by Clara Curator")
+    ).to_be_visible()
+    expect(page.locator(".financing-chart").get_by_text("40%")).to_be_visible()
     assert Hub.objects.get(pk=hub.pk).year_established == 1999
 
 
@@ -71,8 +74,8 @@ def test_directory_filters_in_the_browser(page):
     assert_accessible(page)
     page.get_by_label("Sector hub").check()
     page.get_by_role("button", name="Apply").click()
-    assert page.get_by_role("link", name="Health Hub (KH", exact=False).is_visible()
-    assert page.get_by_text("Energy Hub").count() == 0
+    expect(page.get_by_role("link", name="Health Hub (KH", exact=False)).to_be_visible()
+    expect(page.get_by_text("Energy Hub")).to_have_count(0)
     assert_accessible(page)
     hub = Hub.objects.get(name="Health Hub")
     page.goto(page.base_url + hub.get_absolute_url() + "history/")
