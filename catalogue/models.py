@@ -1,0 +1,342 @@
+"""Vetted solutions: the record, its revisions, the vetting workflow and adoption history.
+
+A Solution is the stable identity (address, provider hubs). Its content lives in
+SolutionRevisions: the public sees only the revision that was last vetted
+(``Solution.published``); a substantive edit is a new revision that goes through review
+while the vetted one stays public.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class SDG(models.Model):
+    """One of the 17 Sustainable Development Goals (reference data)."""
+
+    number = models.PositiveSmallIntegerField(
+        _("number"), primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(17)]
+    )
+    title = models.CharField(_("title"), max_length=200)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("Sustainable Development Goal")
+        verbose_name_plural = _("Sustainable Development Goals")
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.label}"
+
+    @property
+    def label(self) -> str:
+        language = translation.get_language() or "en"
+        return (
+            self.translations.get(language)
+            or self.translations.get(language.split("-")[0])
+            or self.title
+        )
+
+
+class Criterion(models.Model):
+    """A published vetting criterion (managed by curators)."""
+
+    slug = models.SlugField(_("code"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("what reviewers look for"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("vetting criterion")
+        verbose_name_plural = _("vetting criteria")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Modality(models.TextChoices):
+    FIELD_VISIT = "field_visit", _("Field visit")
+    WORKSHOP = "workshop", _("Workshop")
+    JOINT_STUDY = "joint_study", _("Joint study")
+    SECONDMENT = "secondment", _("Expert secondment")
+    VIDEOCONFERENCE = "videoconference", _("Videoconference")
+    ONLINE_COURSE = "online_course", _("Online course")
+    JOINT_FUND = "joint_fund", _("Joint fund")
+
+
+class Solution(models.Model):
+    slug = models.SlugField(_("address"), unique=True, max_length=120)
+    hubs = models.ManyToManyField(
+        "hubs.Hub", verbose_name=_("provider hubs"), related_name="solutions"
+    )
+    published = models.OneToOneField(
+        "SolutionRevision",
+        verbose_name=_("vetted revision"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The revision the public sees; empty until one is vetted."),
+    )
+    vetted_at = models.DateTimeField(_("vetted on"), null=True, blank=True)
+    revalidation_due = models.DateField(_("re-validation due"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    is_sample = models.BooleanField(_("sample record"), default=False)
+
+    class Meta:
+        ordering = ["-vetted_at", "pk"]
+        verbose_name = _("solution")
+        verbose_name_plural = _("solutions")
+        permissions = [("review_solution", _("Can review submitted solutions"))]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:detail", kwargs={"slug": self.slug})
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return bool(self.revalidation_due and self.revalidation_due < today)
+
+
+class SolutionRevision(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        EDITORIAL_CHECK = "editorial_check", _("Editorial check")
+        EXPERT_REVIEW = "expert_review", _("Expert review")
+        VETTED = "vetted", _("Vetted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Superseded by a newer vetted revision")
+
+    solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("revision"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), max_length=1500, blank=True)
+    country = CountryField(_("country"), blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    priority_area = models.ForeignKey(
+        "hubs.PriorityArea",
+        verbose_name=_("priority area"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    sector = models.CharField(_("sector"), max_length=100, blank=True)
+    challenge = models.TextField(_("challenge addressed"), blank=True)
+    beneficiaries = models.TextField(_("who benefits"), blank=True)
+    description = models.TextField(_("what the solution is"), blank=True)
+    results = models.TextField(_("results and impacts"), blank=True)
+    sdgs = models.ManyToManyField(SDG, verbose_name=_("SDGs"), blank=True)
+    sdg_targets = ArrayField(
+        models.CharField(max_length=8),
+        verbose_name=_("SDG targets"),
+        default=list,
+        blank=True,
+        help_text=_("Target codes such as 3.2 or 6.b."),
+    )
+    where_applied = ArrayField(
+        models.CharField(max_length=2),
+        verbose_name=_("countries where applied"),
+        default=list,
+        blank=True,
+    )
+    modalities = ArrayField(
+        models.CharField(max_length=20, choices=Modality.choices),
+        verbose_name=_("exchange modalities offered"),
+        default=list,
+        blank=True,
+    )
+    cost_and_financing = models.TextField(_("cost and financing options"), blank=True)
+    preconditions = models.TextField(_("preconditions for adaptation"), blank=True)
+    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+    what_failed = models.TextField(_("what did not work"), blank=True)
+    contacts = models.TextField(_("contacts"), blank=True)
+    original_language = models.CharField(
+        _("original language"), max_length=10, choices=ALL_LANGUAGES, default="en"
+    )
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_('Per field and language, e.g. {"title": {"es": "…"}}.'),
+    )
+    licence = models.CharField(_("licence"), max_length=40, default="CC-BY-4.0")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["solution", "-number"]
+        unique_together = [("solution", "number")]
+        verbose_name = _("solution revision")
+        verbose_name_plural = _("solution revisions")
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} (r{self.number}, {self.get_status_display()})"
+
+    def translated(self, field: str) -> str:
+        language = translation.get_language() or "en"
+        versions = (self.translations or {}).get(field, {})
+        return (
+            versions.get(language) or versions.get(language.split("-")[0]) or getattr(self, field)
+        )
+
+
+class BuildingBlock(models.Model):
+    """A part of a solution a peer can adapt on its own."""
+
+    revision = models.ForeignKey(SolutionRevision, on_delete=models.CASCADE, related_name="blocks")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    enabling_factors = models.TextField(_("enabling factors"), blank=True)
+    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+
+    class Meta:
+        ordering = ["revision", "position", "pk"]
+        verbose_name = _("building block")
+        verbose_name_plural = _("building blocks")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResultFigure(models.Model):
+    revision = models.ForeignKey(SolutionRevision, on_delete=models.CASCADE, related_name="figures")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    figure = models.CharField(_("figure"), max_length=100, help_text=_("e.g. 220 milk banks, −30%"))
+    description = models.CharField(_("what it measures"), max_length=300)
+    evidence_url = models.URLField(_("evidence"), blank=True)
+
+    class Meta:
+        ordering = ["revision", "position", "pk"]
+        verbose_name = _("result figure")
+        verbose_name_plural = _("result figures")
+
+    def __str__(self) -> str:
+        return f"{self.figure} — {self.description}"
+
+
+class Review(models.Model):
+    """One reviewer's work on a revision at one stage, with its criteria assessments."""
+
+    class Stage(models.TextChoices):
+        EDITORIAL = "editorial", _("Editorial check")
+        EXPERT = "expert", _("Expert review")
+
+    class Recommendation(models.TextChoices):
+        VET = "vet", _("Vet")
+        CHANGES = "changes", _("Request changes")
+        REJECT = "reject", _("Reject")
+
+    revision = models.ForeignKey(SolutionRevision, on_delete=models.CASCADE, related_name="reviews")
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recommendation = models.CharField(
+        _("recommendation"), max_length=10, choices=Recommendation.choices, blank=True
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=5000)
+    created = models.DateTimeField(_("date"), default=timezone.now)
+
+    class Meta:
+        ordering = ["revision", "created"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"{self.revision} — {self.get_stage_display()}"
+
+
+class CriterionAssessment(models.Model):
+    class Rating(models.TextChoices):
+        MET = "met", _("Met")
+        PARTLY = "partly", _("Partly met")
+        NOT_MET = "not_met", _("Not met")
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="assessments")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(_("rating"), max_length=10, choices=Rating.choices)
+    justification = models.TextField(_("justification"), max_length=3000)
+    evidence_url = models.URLField(_("evidence"), blank=True)
+
+    class Meta:
+        unique_together = [("review", "criterion")]
+        ordering = ["review", "criterion__position"]
+        verbose_name = _("criterion assessment")
+        verbose_name_plural = _("criterion assessments")
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.get_rating_display()}"
+
+
+class Feedback(models.Model):
+    """A message between reviewers and the submitter, before the decision."""
+
+    revision = models.ForeignKey(
+        SolutionRevision, on_delete=models.CASCADE, related_name="feedback"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    message = models.TextField(_("message"), max_length=5000)
+    created = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        ordering = ["revision", "created"]
+        verbose_name = _("review feedback")
+        verbose_name_plural = _("review feedback")
+
+    def __str__(self) -> str:
+        return f"{self.author} → {self.revision}"
+
+
+class Replication(models.Model):
+    """Where a solution has been adapted: its adoption history."""
+
+    solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="replications")
+    institution = models.CharField(_("adapted by"), max_length=200)
+    country = CountryField(_("country"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1950)])
+    result = models.TextField(_("result"), max_length=2000)
+    evidence_url = models.URLField(_("evidence"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["solution", "-year", "-pk"]
+        verbose_name = _("replication")
+        verbose_name_plural = _("replications")
+
+    def __str__(self) -> str:
+        return f"{self.institution} ({self.country}, {self.year})"

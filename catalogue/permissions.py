@@ -1,0 +1,36 @@
+"""Who may do what in the catalogue. Services, views, API and templates use these."""
+
+from __future__ import annotations
+
+from core.permissions import is_verified_member
+from hubs.permissions import is_curator
+
+
+def is_reviewer(user) -> bool:
+    return is_verified_member(user) and user.has_perm("catalogue.review_solution")
+
+
+def is_solution_editor(user, solution) -> bool:
+    """An editor of one of the solution's provider hubs."""
+    if not is_verified_member(user):
+        return False
+    return solution.hubs.filter(editors=user).exists()
+
+
+def can_submit_for_hub(user, hub) -> bool:
+    return is_verified_member(user) and hub.editors.filter(pk=user.pk).exists()
+
+
+def can_review(user, revision) -> bool:
+    """Reviewers review, but never a solution of a hub they edit."""
+    return is_reviewer(user) and not is_solution_editor(user, revision.solution)
+
+
+def can_decide(user, revision) -> bool:
+    return is_curator(user) and not is_solution_editor(user, revision.solution)
+
+
+def can_see_revision(user, revision) -> bool:
+    if revision.solution.published_id == revision.pk:
+        return True
+    return is_curator(user) or is_reviewer(user) or is_solution_editor(user, revision.solution)
