@@ -11,12 +11,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from taggit.managers import TaggableManager
 
 
 class SDG(models.Model):
@@ -182,6 +185,7 @@ class SolutionRevision(models.Model):
         help_text=_('Per field and language, e.g. {"title": {"es": "…"}}.'),
     )
     licence = models.CharField(_("licence"), max_length=40, default="CC-BY-4.0")
+    tags = TaggableManager(_("tags"), blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -340,3 +344,60 @@ class Replication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution} ({self.country}, {self.year})"
+
+
+class SolutionSearch(models.Model):
+    """The search row of a vetted solution: its weighted multilingual document and facet values.
+
+    Written by catalogue.search.index_solution() in the transaction that vets (or
+    changes) the solution, never by hand. Only vetted solutions have one, so search can
+    never show anything else.
+    """
+
+    solution = models.OneToOneField(
+        Solution, on_delete=models.CASCADE, primary_key=True, related_name="search"
+    )
+    slug = models.SlugField(max_length=120)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    language = models.CharField(max_length=10)
+    country = models.CharField(max_length=2, blank=True)
+    area = models.CharField(max_length=50, blank=True)
+    sdgs = ArrayField(models.PositiveSmallIntegerField(), default=list)
+    hubs = ArrayField(models.CharField(max_length=80), default=list)
+    modalities = ArrayField(models.CharField(max_length=20), default=list)
+    tags = ArrayField(models.CharField(max_length=100), default=list)
+    vetted_at = models.DateTimeField(null=True)
+    replications = models.PositiveIntegerField(default=0)
+    is_sample = models.BooleanField(default=False)
+    document = SearchVectorField(null=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        indexes = [
+            GinIndex(fields=["document"], name="solution_search_document"),
+            GinIndex(fields=["sdgs"], name="solution_search_sdgs"),
+            GinIndex(fields=["hubs"], name="solution_search_hubs"),
+            GinIndex(fields=["modalities"], name="solution_search_modalities"),
+            GinIndex(fields=["tags"], name="solution_search_tags"),
+            models.Index(fields=["country"], name="solution_search_country"),
+            models.Index(fields=["area"], name="solution_search_area"),
+            models.Index(fields=["language"], name="solution_search_language"),
+            models.Index(fields=["-vetted_at"], name="solution_search_vetted"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SearchTerm(models.Model):
+    """The catalogue's vocabulary, for "did you mean …?" (trigram similarity)."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="search_term_trgm")]
+
+    def __str__(self) -> str:
+        return self.word

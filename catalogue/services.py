@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from hubs.models import Hub
 
-from . import permissions
+from . import permissions, search
 from .models import (
     BuildingBlock,
     Criterion,
@@ -311,6 +311,7 @@ def revision_decide(
         solution.vetted_at = now
         solution.revalidation_due = (now + revalidation_period()).date()
         solution.save(update_fields=["published", "vetted_at", "revalidation_due"])
+        search.index_solution(solution)
     return revision
 
 
@@ -333,4 +334,5 @@ def replication_add(
     )
     replication.full_clean()
     replication.save()
+    search.index_solution(solution)
     return replication

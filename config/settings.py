@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_countries",
     "django_filters",
+    "taggit",
     # Portal
     "core",
     "accounts",
@@ -245,6 +246,11 @@ AXES_USERNAME_CALLABLE = "accounts.axes.get_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.get_int("PROXY_COUNT", 0, minimum=0)
+
+# --- Catalogue ------------------------------------------------------------------------
+
+CATALOGUE_REVALIDATION_MONTHS = env.get_int("CATALOGUE_REVALIDATION_MONTHS", 24, minimum=1)
+TAGGIT_CASE_INSENSITIVE = True
 
 # --- Internationalisation -----------------------------------------------------------
 

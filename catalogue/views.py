@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+from django_countries import countries
+
+from hubs.models import Hub, PriorityArea
+
+from . import search, selectors
+from .models import SDG, Modality
+
+PAGE_SIZE = 20
+SORTS = {"relevance", "newest", "replicated"}
+
+
+FACET_TITLES = {
+    "area": _("Priority area"),
+    "sdg": _("SDG"),
+    "country": _("Country"),
+    "hub": _("Provider hub"),
+    "modality": _("Exchange modality"),
+    "language": _("Language"),
+    "tag": _("Tag"),
+}
+
+
+def _facet_labels(facets):
+    areas = {a.slug: a.label for a in PriorityArea.objects.all()}
+    sdgs = {str(s.number): str(s) for s in SDG.objects.all()}
+    hub_slugs = {value for value, _n in facets.get("hub", [])}
+    hubs = dict(Hub.objects.filter(slug__in=hub_slugs).values_list("slug", "acronym"))
+    modalities = dict(Modality.choices)
+    from django.conf.global_settings import LANGUAGES
+
+    languages = dict(LANGUAGES)
+    label = {
+        "area": lambda v: areas.get(v, v),
+        "sdg": lambda v: sdgs.get(v, v),
+        "country": lambda v: countries.name(v) or v,
+        "hub": lambda v: hubs.get(v) or v,
+        "modality": lambda v: modalities.get(v, v),
+        "language": lambda v: languages.get(v, v),
+        "tag": lambda v: v.replace("-", " "),
+    }
+    return {
+        name: [{"value": v, "label": str(label[name](v)), "count": n} for v, n in values]
+        for name, values in facets.items()
+    }
+
+
+@require_safe
+def catalogue(request):
+    q = request.GET.get("q", "")[:200]
+    sort = request.GET.get("sort", "relevance")
+    sort = sort if sort in SORTS else "relevance"
+    filters = {name: request.GET.get(name, "")[:100] for name in search.FACETS}
+    result = search.search(q=q, filters=filters, sort=sort)
+    page = Paginator(result.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "catalogue/search.html",
+        {
+            "q": q,
+            "sort": sort,
+            "filters": filters,
+            "page": page,
+            "facets": _facet_labels(result.facets),
+            "suggestion": result.suggestion,
+            "corrected": result.corrected,
+            "query_string": params.urlencode(),
+            "facet_titles": FACET_TITLES,
+        },
+    )
+
+
+@require_safe
+def detail(request, slug):
+    found = selectors.solution_for_page(slug, request.user)
+    if found is None:
+        raise Http404
+    solution, revision = found
+    return render(
+        request,
+        "catalogue/detail.html",
+        {
+            "solution": solution,
+            "revision": revision,
+            "is_public_version": solution.published_id == revision.pk,
+            "overdue": solution.is_overdue(timezone.localdate()),
+            "modality_labels": [
+                Modality(m).label for m in revision.modalities if m in Modality.values
+            ],
+        },
+    )
+
+
+@require_safe
+def how_we_vet(request):
+    return render(
+        request, "catalogue/how_we_vet.html", {"criteria": selectors.published_criteria()}
+    )

@@ -1,0 +1,161 @@
+"""Catalogue search and pages: multilingual matching, typo tolerance, syntax, facets, visibility."""
+
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from catalogue import search
+from catalogue.models import Solution, SolutionSearch
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo")
+
+
+def slugs(q="", **filters):
+    return [entry.slug for entry in search.search(q=q, filters=filters).queryset]
+
+
+@pytest.mark.parametrize(
+    "query", ["milk banks", "leite humano", "banco de leche", "bancos de leite", "Milk Bank"]
+)
+def test_the_milk_bank_sample_is_found_in_three_languages(demo, query):
+    assert slugs(query)[0] == "human-milk-banks"
+
+
+def test_accent_insensitive(demo):
+    assert "school-meals-education" in slugs("educacao")
+    assert "school-meals-education" in slugs("educação")
+
+
+def test_misspellings_are_corrected(demo):
+    result = search.search(q="sanitaton")
+    assert result.suggestion == "sanitation" and result.corrected
+    assert [e.slug for e in result.queryset] == ["sanitation-engineering"]
+
+
+def test_phrase_or_and_exclusion(demo):
+    assert slugs('"budget reform"') == ["budget-reform-network"]
+    assert slugs('"reform budget"') == []
+    assert set(slugs("milk OR forest")) == {"human-milk-banks", "redd-forest-policy"}
+    assert slugs("forest") == ["redd-forest-policy"]
+    assert slugs("forest -communities") == []
+    assert slugs("forest -milk") == ["redd-forest-policy"]
+
+
+def test_only_vetted_solutions_are_ever_searchable(demo):
+    indexed = set(SolutionSearch.objects.values_list("slug", flat=True))
+    vetted = set(Solution.objects.exclude(published=None).values_list("slug", flat=True))
+    assert indexed == vetted
+    for hidden in (
+        "statistics-modernisation",
+        "urban-planning-ppp",
+        "metropolitan-transport",
+        "public-security-observatory",
+    ):
+        assert hidden not in indexed
+        assert hidden not in slugs(hidden.split("-")[0])
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "statistics-modernisation",
+        "urban-planning-ppp",
+        "metropolitan-transport",
+        "public-security-observatory",
+    ],
+)
+def test_unvetted_solutions_are_404_for_the_public(client, demo, slug):
+    assert client.get(reverse("catalogue:detail", args=[slug])).status_code == 404
+    page = client.get(reverse("catalogue:search")).content.decode()
+    assert f"/solutions/{slug}/" not in page
+
+
+def test_facet_counts_equal_the_filtered_results(demo):
+    rng = random.Random(7)
+    values = {
+        "area": ["health", "agriculture", "environment", "water-sanitation", ""],
+        "sdg": ["3", "11", "13", "17", ""],
+        "country": ["BR", "MX", "ID", ""],
+        "modality": ["workshop", "field_visit", "joint_fund", ""],
+        "language": ["en", "es", "pt-br", ""],
+        "tag": ["budget", "forests", ""],
+    }
+    for _ in range(40):
+        filters = {
+            name: rng.choice(options) for name, options in values.items() if rng.random() < 0.5
+        }
+        q = rng.choice(["", "", "network", "bancos OR forest"])
+        result = search.search(q=q, filters=filters)
+        for facet, counts in result.facets.items():
+            for value, count in counts:
+                narrowed = {**filters, facet: value}
+                assert count == search.search(q=q, filters=narrowed).queryset.count(), (
+                    q,
+                    filters,
+                    facet,
+                    value,
+                )
+
+
+def test_search_page_shows_suggestion_and_empty_state(client, demo):
+    page = client.get(reverse("catalogue:search"), {"q": "sanitaton"}).content.decode()
+    assert "showing results for “sanitation”" in page
+    empty = client.get(reverse("catalogue:search"), {"q": "zzzzqqq"}).content.decode()
+    assert "No vetted solution matches." in empty and "Remove some filters." in empty
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sdg": "x"},
+        {"page": "999"},
+        {"sort": "evil"},
+        {"q": '"unclosed'},
+        {"q": "&|!():*"},
+        {"q": "x" * 500},
+    ],
+)
+def test_bad_query_strings_are_harmless(client, demo, params):
+    assert client.get(reverse("catalogue:search"), params).status_code == 200
+
+
+def test_solution_page_shows_the_vetting_record(client, demo):
+    page = client.get(reverse("catalogue:detail", args=["human-milk-banks"])).content.decode()
+    assert (
+        "Vetting record" in page
+        and "Evidence of results" in page
+        and "Reviewed by Sample reviewer" in page
+    )
+    assert "Re-validation due" in page
+
+
+def test_how_we_vet_lists_the_published_criteria(client, db):
+    page = client.get(reverse("catalogue:how-we-vet")).content.decode()
+    for title in (
+        "Relevance to a development challenge",
+        "Evidence of results",
+        "Capacity of the provider to share",
+    ):
+        assert title in page
+
+
+def test_catalogue_page_queries_do_not_grow(client, demo):
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("catalogue:search"), {"q": "network"})
+    source = SolutionSearch.objects.get(slug="budget-reform-network")
+    for n in range(60):
+        solution = Solution.objects.create(slug=f"copy-{n}", created_by=source.solution.created_by)
+        SolutionSearch.objects.create(
+            solution=solution, slug=solution.slug, title=f"Network copy {n}", language="en",
+            vetted_at=source.vetted_at, document=source.document, sdgs=[16], tags=["budget"],
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("catalogue:search"), {"q": "network"})
+    assert len(few) == len(many)
