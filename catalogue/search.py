@@ -26,6 +26,7 @@ from .models import SearchTerm, Solution, SolutionSearch
 
 CONFIGS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french", "id": "indonesian"}
 QUERY_CONFIGS = ["simple", *CONFIGS.values()]
+SORTS = ("relevance", "newest", "replicated")
 FACETS = ("area", "sdg", "country", "hub", "modality", "language", "tag")
 _FACET_COLUMNS = {
     "area": ("area", False),
@@ -259,10 +260,12 @@ def search(
         base = base.annotate(rank=rank * (Value(1.0) + Value(0.3) / (Value(1.0) + age_years)))
     result.facets = facet_counts(base, filters)
     queryset = _filtered(base, filters)
-    if sort == "newest" or not q and sort == "relevance":
-        queryset = queryset.order_by(F("vetted_at").desc(nulls_last=True), "pk")
-    elif sort == "replicated":
+    if sort not in SORTS:
+        sort = "relevance"
+    if sort == "replicated":
         queryset = queryset.order_by("-replications", F("vetted_at").desc(nulls_last=True), "pk")
+    elif sort == "newest" or not q:
+        queryset = queryset.order_by(F("vetted_at").desc(nulls_last=True), "pk")
     else:
         queryset = queryset.order_by("-rank", "pk")
     result.queryset = queryset

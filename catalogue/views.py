@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import csv
+
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -105,3 +108,66 @@ def how_we_vet(request):
     return render(
         request, "catalogue/how_we_vet.html", {"criteria": selectors.published_criteria()}
     )
+
+
+EXPORT_LIMIT = 5000
+EXPORT_COLUMNS = [
+    "slug",
+    "title",
+    "summary",
+    "language",
+    "country",
+    "area",
+    "sdgs",
+    "hubs",
+    "modalities",
+    "tags",
+    "vetted_at",
+    "replications",
+    "url",
+]
+
+
+def _export_rows(request):
+    filters = {name: request.GET.get(name, "")[:100] for name in search.FACETS}
+    result = search.search(
+        q=request.GET.get("q", "")[:200], filters=filters, sort=request.GET.get("sort", "relevance")
+    )
+    for entry in result.queryset[:EXPORT_LIMIT]:
+        yield {
+            "slug": entry.slug,
+            "title": entry.title,
+            "summary": entry.summary,
+            "language": entry.language,
+            "country": entry.country,
+            "area": entry.area,
+            "sdgs": entry.sdgs,
+            "hubs": entry.hubs,
+            "modalities": entry.modalities,
+            "tags": entry.tags,
+            "vetted_at": entry.vetted_at.isoformat() if entry.vetted_at else None,
+            "replications": entry.replications,
+            "url": request.build_absolute_uri(reverse("catalogue:detail", args=[entry.slug])),
+        }
+
+
+@require_safe
+def export_csv(request):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="solutions.csv"'
+    writer = csv.DictWriter(response, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    for row in _export_rows(request):
+        writer.writerow(
+            {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+        )
+    return response
+
+
+@require_safe
+def export_json(request):
+    response = JsonResponse(
+        {"solutions": list(_export_rows(request))}, json_dumps_params={"ensure_ascii": False}
+    )
+    response["Content-Disposition"] = 'attachment; filename="solutions.json"'
+    return response

@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from catalogue import api as catalogue_api
 from core.docs import DocsView
 from hubs import api as hubs_api
 
 router = DefaultRouter()
 router.register("hubs", hubs_api.HubViewSet, basename="hub")
 router.register("assessments", hubs_api.AssessmentViewSet, basename="assessment")
+router.register("solutions", catalogue_api.SolutionViewSet, basename="solution")
 
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from catalogue.feeds import NewlyVettedSolutions
 from core import views as core_views
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("solutions/", include("catalogue.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("feeds/solutions/", NewlyVettedSolutions(), name="feed-solutions"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),

@@ -159,3 +159,52 @@ def test_catalogue_page_queries_do_not_grow(client, demo):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("catalogue:search"), {"q": "network"})
     assert len(few) == len(many)
+
+
+def test_api_searches_like_the_page_and_hides_unvetted(client, demo):
+    body = client.get("/api/v1/solutions/", {"q": "banco de leche"}).json()
+    assert [r["slug"] for r in body["results"]] == ["human-milk-banks"]
+    assert body["facets"]["area"] == [["health", 1]]
+    detail = client.get("/api/v1/solutions/human-milk-banks/").json()
+    assert detail["building_blocks"] and detail["vetting_record"][0]["assessments"]
+    for hidden in ("statistics-modernisation", "urban-planning-ppp", "public-security-observatory"):
+        assert client.get(f"/api/v1/solutions/{hidden}/").status_code == 404
+    assert client.post("/api/v1/solutions/", {}).status_code in (401, 405)
+
+
+def test_feed_and_exports_carry_only_vetted_solutions(client, demo):
+    vetted = set(SolutionSearch.objects.values_list("slug", flat=True))
+    feed = client.get("/feeds/solutions/").content.decode()
+    assert "<feed" in feed and "/solutions/human-milk-banks/" in feed
+    assert "statistics-modernisation" not in feed and "public-security-observatory" not in feed
+    data = client.get(reverse("catalogue:export-json")).json()
+    assert {row["slug"] for row in data["solutions"]} == vetted
+    csv_body = client.get(reverse("catalogue:export-csv"), {"country": "BR"}).content.decode()
+    assert csv_body.splitlines()[0].startswith("slug,title")
+    assert "statistics-modernisation" not in csv_body
+
+
+def test_api_list_queries_do_not_grow(client, demo):
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/solutions/")
+    source = SolutionSearch.objects.first()
+    for n in range(40):
+        solution = Solution.objects.create(
+            slug=f"api-copy-{n}", created_by=source.solution.created_by
+        )
+        SolutionSearch.objects.create(
+            solution=solution,
+            slug=solution.slug,
+            title=f"Copy {n}",
+            language="en",
+            vetted_at=source.vetted_at,
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get("/api/v1/solutions/")
+    assert len(few) == len(many)
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "replicated", "evil", ""])
+def test_every_sort_works_with_and_without_words(client, demo, sort):
+    for q in ("", "network"):
+        assert client.get("/api/v1/solutions/", {"q": q, "sort": sort}).status_code == 200
