@@ -81,6 +81,8 @@ def _apply(revision: SolutionRevision, data: dict) -> None:
     revision.save()
     if "sdgs" in data:
         revision.sdgs.set(data["sdgs"])
+    if "tags" in data:
+        revision.tags.set(data["tags"], clear=True)
     if "blocks" in data:
         revision.blocks.all().delete()
         for position, block in enumerate(data["blocks"]):

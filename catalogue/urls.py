@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, workflow_views
 
 app_name = "catalogue"
 
@@ -9,5 +9,11 @@ urlpatterns = [
     path("how-we-vet/", views.how_we_vet, name="how-we-vet"),
     path("export.csv", views.export_csv, name="export-csv"),
     path("export.json", views.export_json, name="export-json"),
+    path("new/", workflow_views.create, name="create"),
+    path("review/", workflow_views.queue, name="queue"),
+    path("review/<int:pk>/", workflow_views.review, name="review"),
+    path("review/<int:pk>/action/", workflow_views.review_action, name="review-action"),
     path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/edit/", workflow_views.edit, name="edit"),
+    path("<slug:slug>/submit/", workflow_views.submit, name="submit"),
 ]

@@ -1,0 +1,255 @@
+"""Pages for hub editors (write and submit) and for reviewers and curators (vet)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hubs.models import Hub
+from hubs.permissions import is_curator
+
+from . import permissions, services
+from .forms import (
+    STEPS,
+    BasicsForm,
+    DecisionForm,
+    EditorialForm,
+    ExpertReviewForm,
+    FeedbackForm,
+    formset_rows,
+)
+from .models import Review, Solution, SolutionRevision
+
+S = SolutionRevision.Status
+
+
+def _messages_from(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+def create(request):
+    """Start a new solution for one of the hubs the member edits."""
+    hubs = Hub.objects.filter(editors=request.user).order_by("name")
+    hub = (
+        get_object_or_404(hubs, slug=request.GET.get("hub") or request.POST.get("hub"))
+        if hubs.exists()
+        else None
+    )
+    if hub is None:
+        raise PermissionDenied(_("Only hub editors can add solutions."))
+    if not permissions.can_submit_for_hub(request.user, hub):
+        raise PermissionDenied(_("Only this hub's editors can add solutions for it."))
+    form = BasicsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = services.solution_create(hub=hub, user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Draft saved. Continue with the challenge and the solution.")
+            )
+            return redirect(
+                reverse("catalogue:edit", args=[revision.solution.slug]) + "?step=challenge"
+            )
+    return render(
+        request,
+        "catalogue/edit.html",
+        {
+            "form": form,
+            "forms": [form],
+            "hub": hub,
+            "steps": STEPS,
+            "step": "basics",
+            "creating": True,
+        },
+    )
+
+
+def _open_revision(request, slug) -> SolutionRevision:
+    solution = get_object_or_404(Solution, slug=slug)
+    if not permissions.is_solution_editor(request.user, solution):
+        raise PermissionDenied(_("Only the provider hub's editors can edit this solution."))
+    return services.revision_start(solution=solution, user=request.user)
+
+
+@login_required
+def edit(request, slug):
+    revision = _open_revision(request, slug)
+    if revision.status not in services.EDITABLE:
+        messages.info(request, _("This revision is being reviewed; it cannot be edited now."))
+        return redirect("catalogue:review", pk=revision.pk)
+    step = request.GET.get("step", "basics")
+    names = [name for name, _label, _forms in STEPS]
+    if step == "submit":
+        return render(
+            request,
+            "catalogue/edit.html",
+            {"revision": revision, "steps": STEPS, "step": step, "forms": []},
+        )
+    if step not in names:
+        step = "basics"
+    classes = dict((name, form_classes) for name, _label, form_classes in STEPS)[step]
+    data = request.POST if request.method == "POST" else None
+    forms = [cls(data, instance=revision, prefix=cls.form_prefix) for cls in classes]
+    if request.method == "POST" and all(form.is_valid() for form in forms):
+        values = {}
+        for form in forms:
+            if hasattr(form, "forms"):  # a formset
+                key = "blocks" if form.model.__name__ == "BuildingBlock" else "figures"
+                values[key] = formset_rows(form)
+            else:
+                values.update(form.cleaned_data)
+        try:
+            services.revision_update(revision=revision, user=request.user, data=values)
+        except ValidationError as error:
+            messages.error(request, _messages_from(error))
+        else:
+            messages.success(request, _("Draft saved."))
+            following = (
+                names[names.index(step) + 1] if names.index(step) + 1 < len(names) else "submit"
+            )
+            return redirect(
+                reverse("catalogue:edit", args=[slug])
+                + f"?step={following if 'next' in request.POST else step}"
+            )
+    return render(
+        request,
+        "catalogue/edit.html",
+        {"revision": revision, "steps": STEPS, "step": step, "forms": forms},
+    )
+
+
+@login_required
+@require_POST
+def submit(request, slug):
+    revision = _open_revision(request, slug)
+    try:
+        services.revision_submit(revision=revision, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _messages_from(error))
+        return redirect(reverse("catalogue:edit", args=[slug]) + "?step=submit")
+    messages.success(
+        request, _("Submitted for vetting. Reviewers may write to you here before they decide.")
+    )
+    return redirect("catalogue:review", pk=revision.pk)
+
+
+@login_required
+def queue(request):
+    reviewer = permissions.is_reviewer(request.user)
+    curator = is_curator(request.user)
+    if not (reviewer or curator):
+        raise PermissionDenied(_("Only reviewers and curators see the vetting queue."))
+    revisions = (
+        SolutionRevision.objects.filter(
+            status__in=[S.SUBMITTED, S.EDITORIAL_CHECK, S.EXPERT_REVIEW]
+        )
+        .exclude(solution__hubs__editors=request.user)
+        .select_related("solution")
+        .order_by("submitted_at")
+    )
+    return render(request, "catalogue/queue.html", {"revisions": revisions})
+
+
+@login_required
+def review(request, pk):
+    revision = get_object_or_404(
+        SolutionRevision.objects.select_related("solution", "priority_area"), pk=pk
+    )
+    editor = permissions.is_solution_editor(request.user, revision.solution)
+    can_review = permissions.can_review(request.user, revision)
+    can_decide = permissions.can_decide(request.user, revision)
+    if not (editor or can_review or can_decide):
+        raise PermissionDenied(
+            _("Only the provider hub's editors, reviewers and curators can see this.")
+        )
+    context = {
+        "revision": revision,
+        "is_editor": editor,
+        "can_review": can_review,
+        "can_decide": can_decide and revision.reviews.filter(stage=Review.Stage.EXPERT).exists(),
+        "feedback": revision.feedback.select_related("author"),
+        "reviews": revision.reviews.select_related("reviewer").prefetch_related(
+            "assessments__criterion"
+        ),
+        "feedback_form": FeedbackForm(),
+        "editorial_form": EditorialForm(),
+        "expert_form": ExpertReviewForm(),
+        "decision_form": DecisionForm(),
+    }
+    return render(request, "catalogue/review.html", context)
+
+
+@login_required
+@require_POST
+def review_action(request, pk):
+    revision = get_object_or_404(SolutionRevision, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "claim":
+            services.editorial_claim(revision=revision, reviewer=request.user)
+            messages.success(request, _("You are doing the editorial check."))
+        elif action == "editorial":
+            form = EditorialForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose whether the solution passes the editorial check."))
+            services.editorial_decide(
+                revision=revision,
+                reviewer=request.user,
+                passed=form.cleaned_data["decision"] == "pass",
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, _("Editorial check recorded."))
+        elif action == "expert":
+            form = ExpertReviewForm(request.POST)
+            if not form.is_valid():
+                context_error = _("Assess every criterion with a rating and a justification.")
+                messages.error(request, context_error)
+                return render(
+                    request,
+                    "catalogue/review.html",
+                    {
+                        "revision": revision,
+                        "can_review": True,
+                        "expert_form": form,
+                        "feedback_form": FeedbackForm(),
+                        "reviews": revision.reviews.all(),
+                        "feedback": revision.feedback.all(),
+                    },
+                    status=400,
+                )
+            services.expert_review(
+                revision=revision, reviewer=request.user, assessments=form.assessments(),
+                recommendation=form.cleaned_data["recommendation"], comment=form.cleaned_data["comment"],
+            )  # fmt: skip
+            messages.success(request, _("Review recorded. A curator will decide."))
+        elif action == "decide":
+            form = DecisionForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose a decision."))
+            services.revision_decide(
+                revision=revision, curator=request.user, decision=form.cleaned_data["decision"]
+            )
+            messages.success(request, _("Decision recorded."))
+            if form.cleaned_data["decision"] == "vet":
+                return redirect(revision.solution)
+        elif action == "feedback":
+            form = FeedbackForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Write a message first."))
+            services.feedback_send(
+                revision=revision, user=request.user, message=form.cleaned_data["message"]
+            )
+            messages.success(request, _("Message sent."))
+        else:
+            raise ValidationError(_("Unknown action."))
+    except ValidationError as error:
+        messages.error(request, _messages_from(error))
+    return redirect("catalogue:review", pk=revision.pk)
