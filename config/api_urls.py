@@ -6,8 +6,10 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from core.docs import DocsView
+from webinars import api as webinars_api
 
 router = DefaultRouter()
+router.register("webinars", webinars_api.WebinarViewSet, basename="webinar")
 
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
