@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from core.permissions import is_verified_member
 
 
 def can_register(user) -> bool:
-    """Registering and cancelling need a verified member."""
-    return is_verified_member(user)
+    """Registering and cancelling need a verified member (remembered for this request)."""
+    if user is None or not user.is_authenticated:
+        return False
+    verified = getattr(user, "_webinars_verified_member", None)
+    if verified is None:
+        verified = is_verified_member(user)
+        user._webinars_verified_member = verified
+    return verified
 
 
 def can_organise(user, webinar) -> bool:
@@ -37,6 +44,13 @@ def can_leave_feedback(registration, webinar, *, now=None) -> bool:
         and registration.is_confirmed
         and webinar.current_status(now) == Webinar.Status.FINISHED
     )
+
+
+class CanRegister(permissions.BasePermission):
+    message = _("Please verify your e-mail address before taking part.")
+
+    def has_permission(self, request, view):
+        return can_register(request.user)
 
 
 class IsWebinarOrganiser(permissions.BasePermission):

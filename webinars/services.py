@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,24 +102,27 @@ def webinar_register(*, webinar: Webinar, user, now: datetime | None = None) -> 
     if not can_register(user):
         raise PermissionDenied(_("Please verify your e-mail address before taking part."))
     with transaction.atomic():
-        webinar = Webinar.objects.select_for_update().get(pk=webinar.pk)
+        # The lock is held until commit: keep the work inside it to a few statements.
+        webinar = Webinar.objects.select_for_update(no_key=True).get(pk=webinar.pk)
         _refuse_unless_open(webinar, now)
-        registration = Registration.objects.filter(webinar=webinar, user=user).first()
-        if registration is not None and registration.status != Registration.Status.CANCELLED:
-            if registration.is_confirmed:
+        state = Registration.objects.filter(webinar=webinar).aggregate(
+            confirmed=Count("pk", filter=Q(status=Registration.Status.CONFIRMED)),
+            mine=Max("pk", filter=Q(user=user)),
+            mine_status=Max("status", filter=Q(user=user)),
+        )
+        registration = None
+        if state["mine"] is not None:
+            if state["mine_status"] != Registration.Status.CANCELLED:
+                if state["mine_status"] == Registration.Status.CONFIRMED:
+                    raise RegistrationRefused(
+                        _("You are already registered for this webinar."), "already_registered"
+                    )
                 raise RegistrationRefused(
-                    _("You are already registered for this webinar."), "already_registered"
+                    _("You are already on the waiting list for this webinar."),
+                    "already_registered",
                 )
-            raise RegistrationRefused(
-                _("You are already on the waiting list for this webinar."), "already_registered"
-            )
-        if webinar.capacity is None:
-            has_seat = True
-        else:
-            confirmed = Registration.objects.filter(
-                webinar=webinar, status=Registration.Status.CONFIRMED
-            ).count()
-            has_seat = confirmed < webinar.capacity
+            registration = Registration.objects.get(pk=state["mine"])
+        has_seat = webinar.capacity is None or state["confirmed"] < webinar.capacity
         registration = registration or Registration(webinar=webinar, user=user)
         registration.status = (
             Registration.Status.CONFIRMED if has_seat else Registration.Status.WAITLISTED
@@ -130,7 +133,10 @@ def webinar_register(*, webinar: Webinar, user, now: datetime | None = None) -> 
         registration.attended = None
         registration.notified_status = ""
         registration.notified_sequence = webinar.sequence
-        registration.full_clean(validate_unique=False, validate_constraints=False)
+        # The foreign keys were just read; the unique constraint is the database's to enforce.
+        registration.full_clean(
+            exclude=["webinar", "user"], validate_unique=False, validate_constraints=False
+        )
         registration.save()
         if has_seat:
             _schedule_reminders([registration], webinar, now)
@@ -166,7 +172,7 @@ def registration_cancel(*, webinar: Webinar, user, now: datetime | None = None) 
     if not can_register(user):
         raise PermissionDenied(_("Please verify your e-mail address before taking part."))
     with transaction.atomic():
-        webinar = Webinar.objects.select_for_update().get(pk=webinar.pk)
+        webinar = Webinar.objects.select_for_update(no_key=True).get(pk=webinar.pk)
         registration = (
             Registration.objects.select_for_update()
             .filter(webinar=webinar, user=user)
