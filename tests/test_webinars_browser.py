@@ -63,3 +63,40 @@ def test_register_see_confirmation_and_cancel(page, eager_tasks):
 
     page.goto(page.base_url + "/webinars/calendar/")
     assert_accessible(page)
+
+
+def test_organiser_and_feedback_pages_are_accessible(page, eager_tasks):
+    member = UserFactory()
+    starts_at = timezone.now() - timedelta(days=1)
+    past = WebinarFactory(
+        title="Transforming institutions",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        recording_url="https://video.example.org/transforming",
+    )
+    past.organisers.add(member)
+    Registration.objects.create(
+        webinar=past, user=member, status="confirmed", queued_at=starts_at - timedelta(days=3)
+    )
+
+    page.goto(page.base_url + "/accounts/login/")
+    page.locator("#id_login").fill(member.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(page.base_url + "/")
+
+    page.goto(page.base_url + past.get_absolute_url())
+    assert_accessible(page)
+    page.get_by_role("link", name="Leave feedback").click()
+    assert_accessible(page)
+    page.get_by_label("4").check()
+    page.get_by_label("Comment (optional)").fill("Clear and practical.")
+    page.get_by_role("button", name="Send feedback").click()
+    assert page.get_by_text("Thank you for your feedback.").is_visible()
+
+    page.get_by_role("link", name="Registrants, waiting list and attendance").click()
+    assert_accessible(page)
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Save attendance").click()
+    assert page.get_by_text("Attendance saved.").is_visible()
+    assert Registration.objects.get(user=member).attended is True

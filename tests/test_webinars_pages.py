@@ -357,3 +357,34 @@ def test_list_page_query_count_is_fixed(member_client, member, django_assert_max
         _upcoming(speakers=SpeakerFactory.create_batch(2))
     with django_assert_max_num_queries(14):
         member_client.get("/webinars/")
+
+
+# --- Admin --------------------------------------------------------------------------------
+
+
+def test_admin_pages_open_for_staff(client, staff_member):
+    webinar = _upcoming(speakers=[SpeakerFactory()])
+    services.webinar_register(webinar=webinar, user=UserFactory())
+    client.force_login(staff_member)
+    for model in ["webinar", "speaker", "registration", "webinarreminder", "feedback"]:
+        assert client.get(f"/admin/webinars/{model}/").status_code == 200, model
+    assert client.get(f"/admin/webinars/webinar/{webinar.pk}/change/").status_code == 200
+    assert client.get("/admin/webinars/webinar/add/").status_code == 200
+
+
+def test_admin_edits_go_through_the_service(rf, staff_member, django_capture_on_commit_callbacks):
+    from django.contrib.admin.sites import site
+
+    from webinars.admin import WebinarAdmin
+
+    webinar = _upcoming()
+    webinar.starts_at += timedelta(hours=1)
+    webinar.ends_at += timedelta(hours=1)
+    request = rf.post("/admin/")
+    request.user = staff_member
+    form = type("Form", (), {"changed_data": ["starts_at", "ends_at"]})()
+    with django_capture_on_commit_callbacks() as callbacks:
+        WebinarAdmin(Webinar, site).save_model(request, webinar, form, change=True)
+    webinar.refresh_from_db()
+    assert webinar.sequence == 1
+    assert len(callbacks) == 1  # the registrants' notification, after commit

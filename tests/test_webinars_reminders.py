@@ -14,8 +14,11 @@ from django.utils import timezone
 from webinars import services, tasks
 from webinars.models import WebinarReminder
 
+from . import webinars_support
 from .factories import UserFactory
 from .webinars_support import NOW, WebinarFactory
+
+eager_tasks = webinars_support.eager_tasks
 
 
 def _received(smtp_server):
@@ -130,3 +133,37 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(smtp_server):
     time.sleep(0.3)
     assert len(smtp_server.messages) == 8
     assert len({str(m["To"]) for m in smtp_server.messages}) == 8
+
+
+def test_reminder_sweep_queries_do_not_grow_with_registrants(db, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sweep_with(count):
+        starts_at = NOW + timedelta(days=2)
+        webinar = WebinarFactory(
+            capacity=None, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
+        )
+        for member in UserFactory.create_batch(count):
+            services.webinar_register(webinar=webinar, user=member, now=NOW)
+        with CaptureQueriesContext(connection) as context:
+            assert services.reminders_send_due(now=starts_at - timedelta(minutes=59)) == count
+        return len(context.captured_queries)
+
+    assert sweep_with(2) == sweep_with(7)
+
+
+def test_lost_registration_emails_are_requeued_and_sent_once(db, member, eager_tasks):
+    from django.core import mail
+
+    starts_at = timezone.now() + timedelta(days=3)
+    webinar = WebinarFactory(starts_at=starts_at, ends_at=starts_at + timedelta(hours=1))
+    registration = services.webinar_register(webinar=webinar, user=member)
+    # Its on-commit task never ran (the broker was down): the sweep finds it after a while.
+    assert tasks.sweep_pending_emails() == 0
+    type(registration).objects.filter(pk=registration.pk).update(
+        queued_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert tasks.sweep_pending_emails() == 1
+    assert tasks.sweep_pending_emails() == 0
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [member.email]

@@ -3,12 +3,16 @@
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.markdown import render_markdown
 
 from .models import Webinar
+from .timezones import dual_times
 
 FEED_SIZE = 50
 
@@ -26,7 +30,17 @@ class UpcomingWebinarsFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return render_markdown(item.description)
+        times = dual_times(item, "UTC")
+        with timezone.override(times.host.zone):
+            when = format_html(
+                "<p>{} UTC · {} {} ({}) · {}</p>",
+                times.viewer.starts_at.strftime("%Y-%m-%d %H:%M"),
+                date_format(times.host.starts_at, "j F Y"),
+                times.host.starts_at.strftime("%H:%M"),
+                times.host.zone,
+                item.host_organisation,
+            )
+        return when + render_markdown(item.description)
 
     def item_pubdate(self, item):
         return item.created_at
