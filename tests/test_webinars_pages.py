@@ -388,3 +388,15 @@ def test_admin_edits_go_through_the_service(rf, staff_member, django_capture_on_
     webinar.refresh_from_db()
     assert webinar.sequence == 1
     assert len(callbacks) == 1  # the registrants' notification, after commit
+
+
+def test_next_webinars_selector_for_the_home_page(member, django_assert_max_num_queries):
+    from webinars.selectors import next_webinars
+
+    soon = _upcoming(starts_at=timezone.now() + timedelta(days=1))
+    _upcoming(starts_at=timezone.now() + timedelta(days=2))
+    _past()
+    services.webinar_register(webinar=soon, user=member)
+    with django_assert_max_num_queries(3):
+        webinars = next_webinars(viewer=member, limit=1)
+    assert webinars == [soon] and webinars[0].viewer_registration().is_confirmed

@@ -29,7 +29,7 @@ def _snapshot(webinar):
 
 def test_register_confirms_while_seats_last_then_waitlists(db):
     webinar = WebinarFactory(capacity=2)
-    members = UserFactory.create_batch(4)
+    members = UserFactory.create_batch(4, password=None)
     statuses = [
         services.webinar_register(webinar=webinar, user=m, now=NOW + timedelta(seconds=i)).status
         for i, m in enumerate(members)
@@ -42,7 +42,7 @@ def test_register_confirms_while_seats_last_then_waitlists(db):
 
 def test_unlimited_capacity_always_confirms(db):
     webinar = WebinarFactory(capacity=None)
-    for member in UserFactory.create_batch(5):
+    for member in UserFactory.create_batch(5, password=None):
         assert services.webinar_register(webinar=webinar, user=member, now=NOW).is_confirmed
 
 
@@ -50,7 +50,7 @@ def test_cancelling_promotes_the_waiting_list_in_order_and_tells_them(
     db, eager_tasks, django_capture_on_commit_callbacks
 ):
     webinar = WebinarFactory(capacity=2)
-    members = UserFactory.create_batch(5)
+    members = UserFactory.create_batch(5, password=None)
     for i, member in enumerate(members):
         services.webinar_register(webinar=webinar, user=member, now=NOW + timedelta(minutes=i))
 
@@ -74,7 +74,7 @@ def test_cancelling_promotes_the_waiting_list_in_order_and_tells_them(
 
 def test_raising_the_capacity_promotes_from_the_waiting_list(db):
     webinar = WebinarFactory(capacity=1)
-    members = UserFactory.create_batch(3)
+    members = UserFactory.create_batch(3, password=None)
     for i, member in enumerate(members):
         services.webinar_register(webinar=webinar, user=member, now=NOW + timedelta(minutes=i))
     webinar.capacity = 2
@@ -131,7 +131,7 @@ def test_cancel_twice_or_after_the_start_is_refused(db, member):
 
 def test_cancelled_member_can_register_again_at_the_end_of_the_queue(db):
     webinar = WebinarFactory(capacity=1)
-    first, second = UserFactory.create_batch(2)
+    first, second = UserFactory.create_batch(2, password=None)
     services.webinar_register(webinar=webinar, user=first, now=NOW)
     services.registration_cancel(webinar=webinar, user=first, now=NOW + timedelta(minutes=1))
     services.webinar_register(webinar=webinar, user=second, now=NOW + timedelta(minutes=2))
@@ -178,7 +178,7 @@ def _in_threads(count, target):
 def test_capacity_is_never_exceeded_under_concurrent_registrations(eager_tasks):
     start = timezone.now() + timedelta(days=3)
     webinar = WebinarFactory(capacity=5, starts_at=start, ends_at=start + timedelta(hours=1))
-    members = UserFactory.create_batch(24)
+    members = UserFactory.create_batch(24, password=None)
     assert connection.settings_dict["OPTIONS"]["pool"]["max_size"] >= 2
 
     errors = _in_threads(

@@ -30,7 +30,7 @@ def test_each_confirmed_registrant_gets_each_reminder_exactly_once(smtp_server, 
     webinar = WebinarFactory(
         capacity=3, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
     )
-    confirmed = UserFactory.create_batch(3)
+    confirmed = UserFactory.create_batch(3, password=None)
     waiting, leaving = UserFactory(), UserFactory()
     for member in [*confirmed, waiting]:
         services.webinar_register(webinar=webinar, user=member, now=NOW)
@@ -109,7 +109,7 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(smtp_server):
     webinar = WebinarFactory(
         capacity=None, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
     )
-    members = UserFactory.create_batch(8)
+    members = UserFactory.create_batch(8, password=None)
     for member in members:
         services.webinar_register(webinar=webinar, user=member, now=timezone.now())
     due = starts_at - timedelta(minutes=59)
@@ -144,7 +144,7 @@ def test_reminder_sweep_queries_do_not_grow_with_registrants(db, django_assert_n
         webinar = WebinarFactory(
             capacity=None, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
         )
-        for member in UserFactory.create_batch(count):
+        for member in UserFactory.create_batch(count, password=None):
             services.webinar_register(webinar=webinar, user=member, now=NOW)
         with CaptureQueriesContext(connection) as context:
             assert services.reminders_send_due(now=starts_at - timedelta(minutes=59)) == count
@@ -167,3 +167,14 @@ def test_lost_registration_emails_are_requeued_and_sent_once(db, member, eager_t
     assert tasks.sweep_pending_emails() == 1
     assert tasks.sweep_pending_emails() == 0
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [member.email]
+
+
+def test_beat_schedules_registered_webinar_tasks():
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"webinars.send_due_reminders", "webinars.sweep_pending_emails"} <= scheduled
+    assert scheduled <= set(app.tasks)
