@@ -400,3 +400,12 @@ def test_next_webinars_selector_for_the_home_page(member, django_assert_max_num_
     with django_assert_max_num_queries(3):
         webinars = next_webinars(viewer=member, limit=1)
     assert webinars == [soon] and webinars[0].viewer_registration().is_confirmed
+
+
+def test_seats_left_counts_each_registration_once_whatever_the_organisers(member_client, member):
+    webinar = _upcoming(capacity=10)
+    webinar.organisers.add(*UserFactory.create_batch(3, password=None))
+    services.webinar_register(webinar=webinar, user=UserFactory(password=None))
+    assert "9 of 10 left" in member_client.get(webinar.get_absolute_url()).content.decode()
+    assert member_client.get(f"/api/v1/webinars/{webinar.slug}/").json()["seats_left"] == 9
+    assert "9 seats left" in member_client.get("/webinars/").content.decode()

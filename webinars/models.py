@@ -64,7 +64,9 @@ class WebinarQuerySet(models.QuerySet):
         if user is not None and user.is_authenticated:
             if user.is_staff:
                 return self
-            return self.filter(Q(is_published=True) | Q(organisers=user)).distinct()
+            # A subquery, not a join: a join would repeat rows and inflate annotated counts.
+            organised = Webinar.organisers.through.objects.filter(user=user).values("webinar_id")
+            return self.filter(Q(is_published=True) | Q(pk__in=organised))
         return self.filter(is_published=True)
 
     def listed(self) -> WebinarQuerySet:
