@@ -235,8 +235,7 @@ def webinar_save(
             if getattr(previous, name, None) != getattr(webinar, name, None)
         }
         calendar_change = bool(changed & CALENDAR_FIELDS)
-        if calendar_change:
-            webinar.sequence = previous.sequence + 1
+        webinar.sequence = previous.sequence + (1 if calendar_change else 0)
         webinar.save()
         if "starts_at" in changed:
             _reschedule_reminders(webinar, now)
