@@ -409,3 +409,18 @@ def test_seats_left_counts_each_registration_once_whatever_the_organisers(member
     assert "9 of 10 left" in member_client.get(webinar.get_absolute_url()).content.decode()
     assert member_client.get(f"/api/v1/webinars/{webinar.slug}/").json()["seats_left"] == 9
     assert "9 seats left" in member_client.get("/webinars/").content.decode()
+
+
+def test_detail_states_for_cancelled_and_not_yet_open(member_client, member):
+    opens = timezone.now() + timedelta(days=1)
+    webinar = _upcoming(registration_opens_at=opens)
+    html = member_client.get(webinar.get_absolute_url()).content.decode()
+    assert "Registration opens on" in html and "(UTC)" in html
+
+    other = _upcoming()
+    services.webinar_register(webinar=other, user=member)
+    services.webinar_cancel(webinar=other)
+    html = member_client.get(other.get_absolute_url()).content.decode()
+    assert "This webinar has been cancelled." in html
+    assert "You are registered" not in html and other.join_url not in html
+    assert "Cancel my registration" not in html
