@@ -424,3 +424,48 @@ def test_detail_states_for_cancelled_and_not_yet_open(member_client, member):
     assert "This webinar has been cancelled." in html
     assert "You are registered" not in html and other.join_url not in html
     assert "Cancel my registration" not in html
+
+
+def test_admin_add_and_move_a_webinar(client, staff_member):
+    client.force_login(staff_member)
+    data = {
+        "slug": "added-in-admin",
+        "title": "Added in the admin",
+        "description": "",
+        "host_organisation": "SEGIB",
+        "host_time_zone": "America/Santiago",
+        "language": "es",
+        "starts_at_0": "2030-04-02",
+        "starts_at_1": "12:00:00",
+        "ends_at_0": "2030-04-02",
+        "ends_at_1": "13:00:00",
+        "capacity": "30",
+        "registration_opens_at_0": "",
+        "registration_opens_at_1": "",
+        "registration_closes_at_0": "",
+        "registration_closes_at_1": "",
+        "join_url": "https://meet.example.org/admin",
+        "status": "scheduled",
+        "recording_url": "",
+        "materials": "",
+        "is_published": "on",
+        "webinarspeaker_set-TOTAL_FORMS": "0",
+        "webinarspeaker_set-INITIAL_FORMS": "0",
+        "webinarspeaker_set-MIN_NUM_FORMS": "0",
+        "webinarspeaker_set-MAX_NUM_FORMS": "1000",
+    }
+    response = client.post("/admin/webinars/webinar/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    webinar = Webinar.objects.get(slug="added-in-admin")
+    assert webinar.sequence == 0
+
+    response = client.post(
+        f"/admin/webinars/webinar/{webinar.pk}/change/", {**data, "starts_at_1": "11:00:00"}
+    )
+    assert response.status_code == 302
+    webinar.refresh_from_db()
+    assert webinar.sequence == 1 and webinar.starts_at.hour == 11
+
+    bad = {**data, "slug": "bad-times", "ends_at_1": "10:00:00"}
+    assert client.post("/admin/webinars/webinar/add/", bad).status_code == 200
+    assert not Webinar.objects.filter(slug="bad-times").exists()
