@@ -100,3 +100,7 @@ def test_organiser_and_feedback_pages_are_accessible(page, eager_tasks):
     page.get_by_role("button", name="Save attendance").click()
     assert page.get_by_text("Attendance saved.").is_visible()
     assert Registration.objects.get(user=member).attended is True
+
+    page.get_by_role("link", name="Change the time").click()
+    assert page.get_by_label("Starts at").is_visible()
+    assert_accessible(page)

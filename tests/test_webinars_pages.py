@@ -469,3 +469,36 @@ def test_admin_add_and_move_a_webinar(client, staff_member):
     bad = {**data, "slug": "bad-times", "ends_at_1": "10:00:00"}
     assert client.post("/admin/webinars/webinar/add/", bad).status_code == 200
     assert not Webinar.objects.filter(slug="bad-times").exists()
+
+
+def test_organisers_change_the_time_in_the_hosts_zone(
+    client, db, django_capture_on_commit_callbacks
+):
+    organiser, outsider = UserFactory.create_batch(2, password=None)
+    webinar = _upcoming(host_time_zone="America/Santiago")
+    webinar.organisers.add(organiser)
+    url = f"/webinars/{webinar.slug}/reschedule/"
+
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"starts_at": "2030-04-09T08:00"}).status_code == 403
+
+    client.force_login(organiser)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"starts_at": "2030-04-09T08:00", "ends_at": "2030-04-09T07:00"})
+    assert (
+        response.status_code == 200
+        and "The end must be after the start." in response.content.decode()
+    )
+    webinar.refresh_from_db()
+    assert webinar.sequence == 0
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            url, {"starts_at": "2030-04-09T08:00", "ends_at": "2030-04-09T09:30"}
+        )
+    assert response.status_code == 302
+    webinar.refresh_from_db()
+    # 08:00 in Santiago (UTC-4 in April) is 12:00 UTC.
+    assert webinar.starts_at.isoformat() == "2030-04-09T12:00:00+00:00"
+    assert webinar.sequence == 1 and len(callbacks) == 1

@@ -32,3 +32,23 @@ class FeedbackForm(forms.ModelForm):
         model = Feedback
         fields = ["rating", "comment"]
         labels = {"comment": _("Comment (optional)")}
+
+
+class RescheduleForm(forms.Form):
+    """A new time, entered in the host's time zone (the view activates it)."""
+
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("The end must be after the start."))
+        return cleaned

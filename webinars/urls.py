@@ -16,4 +16,5 @@ urlpatterns = [
     path("<slug:slug>/registrants/", views.registrants, name="registrants"),
     path("<slug:slug>/registrants.csv", views.registrants_csv, name="registrants-csv"),
     path("<slug:slug>/attendance/", views.attendance, name="attendance"),
+    path("<slug:slug>/reschedule/", views.reschedule, name="reschedule"),
 ]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.permissions import verified_member_required
 
 from . import ics, services
-from .forms import FeedbackForm, WebinarFilterForm
+from .forms import FeedbackForm, RescheduleForm, WebinarFilterForm
 from .models import CalendarToken, Registration, Webinar
 from .permissions import can_leave_feedback, can_organise, can_see_join_link
 
@@ -261,6 +261,30 @@ def attendance(request, webinar):
     else:
         messages.success(request, _("Attendance saved."))
     return redirect("webinars:registrants", slug=webinar.slug)
+
+
+@organiser_required
+def reschedule(request, webinar):
+    """Organisers move a webinar; times are entered in the host's time zone."""
+    initial = {"starts_at": webinar.starts_at, "ends_at": webinar.ends_at}
+    with timezone.override(webinar.host_time_zone):
+        form = RescheduleForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.webinar_reschedule(
+                    webinar=webinar,
+                    starts_at=form.cleaned_data["starts_at"],
+                    ends_at=form.cleaned_data["ends_at"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("The new time is saved. Registrants are being told by e-mail.")
+                )
+                return redirect("webinars:registrants", slug=webinar.slug)
+    return render(request, "webinars/reschedule.html", {"webinar": webinar, "form": form})
 
 
 @login_required
