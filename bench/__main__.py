@@ -10,6 +10,7 @@ import os
 import sys
 
 from . import load
+from . import webinars as webinar_rush
 from .server import gunicorn, stack_environment
 
 
@@ -48,10 +49,14 @@ def main() -> int:
         load.run("warm-up", base_url, "/", total=50, concurrency=4)
         for name, path, total, concurrency in PAGES:
             rows.append(load.run(name, base_url, path, total=total, concurrency=concurrency))
+        rush = webinar_rush.run(base_url, environment)
+        rows.append(rush.result)
     print()
     print(f"Knowledge Hubs Portal benchmarks — gunicorn, 4 sync workers, {os.cpu_count()} CPU(s)")
     print(load.table(rows))
-    return 1 if any(row.server_errors for row in rows) else 0
+    print()
+    print(rush.summary())
+    return 1 if any(row.server_errors for row in rows) or not rush.ok else 0
 
 
 if __name__ == "__main__":

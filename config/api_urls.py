@@ -8,11 +8,13 @@ from accounts import api as accounts_api
 from catalogue import api as catalogue_api
 from core.docs import DocsView
 from hubs import api as hubs_api
+from webinars import api as webinars_api
 
 router = DefaultRouter()
 router.register("hubs", hubs_api.HubViewSet, basename="hub")
 router.register("assessments", hubs_api.AssessmentViewSet, basename="assessment")
 router.register("solutions", catalogue_api.SolutionViewSet, basename="solution")
+router.register("webinars", webinars_api.WebinarViewSet, basename="webinar")
 
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),

@@ -191,6 +191,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
+    "webinar-reminders": {"task": "webinars.send_due_reminders", "schedule": 60.0},
+    "webinar-pending-emails": {"task": "webinars.sweep_pending_emails", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -357,6 +359,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "WebinarStatusEnum": "webinars.models.Webinar.Status",
+        "RegistrationStatusEnum": "webinars.models.Registration.Status",
+    },
 }
 
 # --- Security -----------------------------------------------------------------------

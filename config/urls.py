@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from catalogue.feeds import NewlyVettedSolutions
 from core import views as core_views
+from webinars.feeds import UpcomingWebinarsFeed
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -16,6 +17,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
+    path("webinars/", include("webinars.urls")),
+    path("feeds/webinars/", UpcomingWebinarsFeed(), name="feed-webinars"),
 ]
 
 if settings.DEBUG:

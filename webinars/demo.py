@@ -1,0 +1,161 @@
+"""Demonstration webinars, after the source: experts from Tecnológico de Monterrey, the
+Asia-Pacific Finance and Development Center in Shanghai and NASA, and private-sector
+knowledge managers from 3M, Caterpillar and ConocoPhillips.
+
+The organisations are the source's; the people, titles, dates and links are invented, so
+every record is marked ``is_sample``. Dates are relative to the day of loading: some past
+with recordings, some upcoming. Idempotent (update_or_create on stable keys).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from django.utils import timezone
+
+from .models import Speaker, Webinar, WebinarSpeaker
+
+SPEAKERS = {
+    "tec": ("Knowledge-exchange expert", "Tecnológico de Monterrey", Speaker.Sector.ACADEMIA),
+    "afdc": (
+        "Capacity-building expert",
+        "Asia-Pacific Finance and Development Center, Shanghai",
+        Speaker.Sector.PUBLIC,
+    ),
+    "nasa": ("Lessons-learned expert", "NASA", Speaker.Sector.PUBLIC),
+    "3m": ("Knowledge manager", "3M", Speaker.Sector.PRIVATE),
+    "caterpillar": ("Knowledge manager", "Caterpillar", Speaker.Sector.PRIVATE),
+    "conocophillips": ("Knowledge manager", "ConocoPhillips", Speaker.Sector.PRIVATE),
+}
+
+WEBINARS = [
+    {
+        "slug": "sample-private-sector-knowledge-management",
+        "title": "How companies manage knowledge: 3M, Caterpillar and ConocoPhillips",
+        "description": (
+            "Knowledge managers from three companies explain how communities of practice, "
+            "expert directories and lessons-learned reviews keep know-how moving between "
+            "teams, and what public knowledge hubs can borrow from them."
+        ),
+        "host_organisation": "Knowledge Hubs Community of Practice",
+        "host_time_zone": "America/Chicago",
+        "language": "en",
+        "days": -45,
+        "hour": 15,
+        "capacity": 200,
+        "speakers": ["3m", "caterpillar", "conocophillips"],
+        "recording": True,
+    },
+    {
+        "slug": "sample-lessons-learned-nasa",
+        "title": "Learning from failure: capturing lessons learned",
+        "description": (
+            "An expert from NASA on how lessons from missions, including failures, are "
+            "captured, reviewed and found again when the next project needs them."
+        ),
+        "host_organisation": "Knowledge Hubs Community of Practice",
+        "host_time_zone": "America/New_York",
+        "language": "en",
+        "days": -20,
+        "hour": 14,
+        "capacity": None,
+        "speakers": ["nasa"],
+        "recording": True,
+    },
+    {
+        "slug": "sample-finance-and-development-asia-pacific",
+        "title": "Building capacity for finance and development in Asia-Pacific",
+        "description": (
+            "The Asia-Pacific Finance and Development Center in Shanghai shares how it "
+            "designs learning programmes for officials from across the region, in the "
+            "Asia-Pacific chapter's own time zone."
+        ),
+        "host_organisation": "Asia-Pacific Finance and Development Center",
+        "host_time_zone": "Asia/Shanghai",
+        "language": "en",
+        "days": 7,
+        "hour": 6,
+        "capacity": 100,
+        "speakers": ["afdc"],
+        "recording": False,
+    },
+    {
+        "slug": "sample-universidades-centros-de-conocimiento",
+        "title": "Universidades como centros de conocimiento: la experiencia del Tecnológico de Monterrey",
+        "description": (
+            "Cómo una universidad organiza, valida y comparte soluciones con instituciones "
+            "públicas de otros países."
+        ),
+        "host_organisation": "Tecnológico de Monterrey",
+        "host_time_zone": "America/Mexico_City",
+        "language": "es",
+        "days": 14,
+        "hour": 16,
+        "capacity": 50,
+        "speakers": ["tec"],
+        "recording": False,
+    },
+    {
+        "slug": "sample-public-private-knowledge-exchange",
+        "title": "Public meets private: what knowledge hubs can learn from industry",
+        "description": (
+            "A conversation between a university expert and company knowledge managers on "
+            "packaging practice-proven solutions so that peers can adapt them."
+        ),
+        "host_organisation": "Knowledge Hubs Community of Practice",
+        "host_time_zone": "America/Santiago",
+        "language": "en",
+        "days": 21,
+        "hour": 13,
+        "capacity": 3,
+        "speakers": ["tec", "3m", "caterpillar"],
+        "recording": False,
+    },
+]
+
+
+def _at(days: int, hour: int) -> datetime:
+    today = timezone.now().date()
+    return datetime.combine(today + timedelta(days=days), time(hour), tzinfo=UTC)
+
+
+def load() -> None:
+    speakers = {}
+    for key, (name, organisation, sector) in SPEAKERS.items():
+        speakers[key], _created = Speaker.objects.update_or_create(
+            name=name,
+            organisation=organisation,
+            defaults={
+                "sector": sector,
+                "is_sample": True,
+                "bio": f"A sample speaker standing for the experts of {organisation}.",
+            },
+        )
+    for data in WEBINARS:
+        starts_at = _at(data["days"], data["hour"])
+        past = data["days"] < 0
+        webinar, _created = Webinar.objects.update_or_create(
+            slug=data["slug"],
+            defaults={
+                "title": data["title"],
+                "description": data["description"],
+                "host_organisation": data["host_organisation"],
+                "host_time_zone": data["host_time_zone"],
+                "language": data["language"],
+                "starts_at": starts_at,
+                "ends_at": starts_at + timedelta(minutes=90),
+                "capacity": data["capacity"],
+                "join_url": f"https://meet.example.org/{data['slug']}",
+                "status": Webinar.Status.FINISHED if past else Webinar.Status.SCHEDULED,
+                "recording_url": (
+                    f"https://video.example.org/{data['slug']}" if data["recording"] else ""
+                ),
+                "materials": "- Slides (sample)\n- Reading list (sample)" if past else "",
+                "is_sample": True,
+                "is_published": True,
+            },
+        )
+        for order, key in enumerate(data["speakers"]):
+            WebinarSpeaker.objects.update_or_create(
+                webinar=webinar, speaker=speakers[key], defaults={"order": order}
+            )
