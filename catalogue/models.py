@@ -390,6 +390,9 @@ class SolutionSearch(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:detail", kwargs={"slug": self.slug})
+
 
 class SearchTerm(models.Model):
     """The catalogue's vocabulary, for "did you mean …?" (trigram similarity)."""

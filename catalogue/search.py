@@ -178,10 +178,9 @@ def _filtered(queryset, filters: dict[str, str], skip: str | None = None):
             continue
         column, is_array = _FACET_COLUMNS[name]
         if name == "sdg":
-            try:
-                value = int(value)
-            except ValueError:
+            if not value.isdigit() or not 1 <= int(value) <= 17:
                 return queryset.none()
+            value = int(value)
         lookup = f"{column}__contains" if is_array else column
         queryset = queryset.filter(**{lookup: [value] if is_array else value})
     return queryset

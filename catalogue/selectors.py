@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from .models import Criterion, Review, Solution, SolutionRevision
+from .models import Criterion, Review, Solution, SolutionRevision, SolutionSearch
 from .permissions import can_see_revision
 
 REVISION_PARTS = (
@@ -53,3 +53,8 @@ def solution_for_page(slug: str, user) -> tuple[Solution, SolutionRevision] | No
 
 def published_criteria():
     return Criterion.objects.filter(is_active=True)
+
+
+def featured_solutions(*, limit: int = 3):
+    """The most recently vetted solutions, for the home page."""
+    return list(SolutionSearch.objects.exclude(vetted_at=None).order_by("-vetted_at")[:limit])

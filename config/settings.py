@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WebinarStatusEnum": "webinars.models.Webinar.Status",
         "RegistrationStatusEnum": "webinars.models.Registration.Status",
+        "LanguageEnum": "django.conf.global_settings.LANGUAGES",
+        "InterfaceLanguageEnum": [code for code, _name in LANGUAGES],
     },
 }
 

@@ -9,11 +9,18 @@ from . import health
 
 @require_safe
 def home(request):
-    # Later issues fill these from their selectors; until then the page shows empty states.
+    from catalogue.selectors import featured_solutions
+    from webinars.selectors import next_webinars
+
     return render(
         request,
         "core/home.html",
-        {"theme": None, "solutions": [], "webinars": [], "discussions": []},
+        {
+            "theme": None,
+            "solutions": featured_solutions(limit=3),
+            "webinars": next_webinars(viewer=request.user, limit=3),
+            "discussions": [],
+        },
     )
 
 
