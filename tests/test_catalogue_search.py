@@ -115,6 +115,10 @@ def test_search_page_shows_suggestion_and_empty_state(client, demo):
     "params",
     [
         {"sdg": "x"},
+        {"sdg": "99999999999"},
+        {"sdg": "-3"},
+        {"q": "milk\x00"},
+        {"country": "B\x00R"},
         {"page": "999"},
         {"sort": "evil"},
         {"q": '"unclosed'},
