@@ -235,10 +235,15 @@ def suggest(text: str) -> str:
     return corrected if changed else ""
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def search(
     *, q: str = "", filters: dict[str, str] | None = None, sort: str = "relevance"
 ) -> SearchResult:
-    filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
+    """Search vetted solutions; any text from a request is safe to pass (cleaned here)."""
+    filters = {k: CONTROL.sub("", v) for k, v in (filters or {}).items() if k in FACETS and v}
+    q = CONTROL.sub(" ", q or "")
     base = SolutionSearch.objects.all()
     result = SearchResult(queryset=None)
     q = (q or "").strip()[:200]
