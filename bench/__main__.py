@@ -27,6 +27,23 @@ def seed(environment: dict[str, str], kind: str, count: int) -> None:
     )
 
 
+def catalogue_search(environment: dict[str, str], solutions: str) -> str:
+    """The catalogue search benchmark, in its own process (it prints one summary line)."""
+    import subprocess
+
+    from .server import BASE_DIR
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.catalogue", solutions],
+        cwd=BASE_DIR,
+        env=environment,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return completed.stdout.strip()
+
+
 # (row name, path, requests, concurrent clients)
 PAGES = [
     ("GET / (home)", "/", 2000, 20),
@@ -56,6 +73,8 @@ def main() -> int:
     print(load.table(rows))
     print()
     print(rush.summary())
+    solutions = os.environ.get("BENCH_SOLUTIONS", "100000")
+    print(catalogue_search(environment, solutions))
     return 1 if any(row.server_errors for row in rows) or not rush.ok else 0
 
 
