@@ -186,27 +186,50 @@ def _filtered(queryset, filters: dict[str, str], skip: str | None = None):
     return queryset
 
 
-def facet_counts(base, filters: dict[str, str]) -> dict[str, list[tuple[str, int]]]:
-    """For each facet, its values and counts under the query and all the *other* filters."""
-    result = {}
-    for name in FACETS:
+ARRAY_COUNT = "SELECT '{name}', v::text, count(*) FROM base, unnest(base.{column}) AS v GROUP BY v"
+SCALAR_COUNT = (
+    "SELECT '{name}', {column}::text, count(*) FROM base WHERE {column} <> '' GROUP BY {column}"
+)
+
+
+def _counts_sql(names, subset) -> tuple[str, list]:
+    """One pass over a filtered set, counting the values of several facets."""
+    sql, params = (
+        subset.order_by().values(*(_FACET_COLUMNS[n][0] for n in names)).query.sql_with_params()
+    )
+    parts = []
+    for name in names:
         column, is_array = _FACET_COLUMNS[name]
-        subset = _filtered(base, filters, skip=name).order_by().values("pk")
-        try:
-            sql, params = subset.query.sql_with_params()
-        except EmptyResultSet:
-            result[name] = []
+        # Names and columns come from _FACET_COLUMNS, never from the request.
+        parts.append((ARRAY_COUNT if is_array else SCALAR_COUNT).format(name=name, column=column))
+    return f"WITH base AS MATERIALIZED ({sql}) " + " UNION ALL ".join(parts), list(params)  # noqa: S608
+
+
+def facet_counts(base, filters: dict[str, str]) -> dict[str, list[tuple[str, int]]]:
+    """For each facet, its values and counts under the query and all the *other* filters.
+
+    The facets nobody filters on share one pass over the fully filtered set; each active
+    facet needs one more pass, over the set filtered by the others only.
+    """
+    active = [name for name in FACETS if filters.get(name)]
+    groups = [([name for name in FACETS if name not in active], _filtered(base, filters))]
+    groups += [([name], _filtered(base, filters, skip=name)) for name in active]
+    found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    for names, subset in groups:
+        if not names:
             continue
-        value = f"unnest({column})" if is_array else column
+        try:
+            sql, params = _counts_sql(names, subset)
+        except EmptyResultSet:
+            continue
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT v, count(*) FROM (SELECT {value} AS v FROM catalogue_solutionsearch "  # noqa: S608
-                f"WHERE solution_id IN ({sql})) t WHERE v IS NOT NULL AND v::text <> '' "
-                "GROUP BY v ORDER BY count(*) DESC, v LIMIT 50",
-                params,
-            )
-            result[name] = [(str(v), n) for v, n in cursor.fetchall()]
-    return result
+            cursor.execute(sql, params)
+            for name, value, count in cursor.fetchall():
+                found[name].append((value, count))
+    return {
+        name: sorted(values, key=lambda item: (-item[1], item[0]))[:50]
+        for name, values in found.items()
+    }
 
 
 def suggest(text: str) -> str:
