@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from catalogue.models import SolutionSearch
+
 from . import changes as hub_changes
 from . import selectors, services
 from .filters import HubFilter, facet_counts
@@ -75,6 +77,7 @@ def detail(request, slug):
             "pending": hub.proposals.filter(status=HubProposal.Status.PENDING).count()
             if editor or curator
             else 0,
+            "solutions": SolutionSearch.objects.filter(hubs__contains=[hub.slug]).order_by("-vetted_at")[:10],
             "has_assessment": editor
             or curator
             or hub.assessments.filter(is_published=True, status="submitted").exists(),
