@@ -8,6 +8,8 @@ while the vetted one stays public.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.contrib.postgres.fields import ArrayField
@@ -248,6 +250,33 @@ class ResultFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.figure} — {self.description}"
+
+
+def attachment_path(attachment: Attachment, filename: str) -> str:
+    # Stored under a random name: the member's file name is kept only for display.
+    return f"solutions/{attachment.revision.solution_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A document attached to a revision, served only as a download."""
+
+    revision = models.ForeignKey(
+        SolutionRevision, on_delete=models.CASCADE, related_name="attachments"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=150)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    created = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        ordering = ["revision", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Review(models.Model):

@@ -9,6 +9,7 @@ from .permissions import can_see_revision
 
 REVISION_PARTS = (
     "blocks",
+    "attachments",
     "figures",
     "sdgs",
     "tags",

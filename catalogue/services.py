@@ -27,6 +27,7 @@ from hubs.models import Hub
 
 from . import permissions, search
 from .models import (
+    Attachment,
     BuildingBlock,
     Criterion,
     CriterionAssessment,
@@ -45,6 +46,7 @@ CONTENT_FIELDS = (
     "preconditions", "lessons_learned", "what_failed", "contacts", "original_language", "translations",
     "licence",
 )  # fmt: skip
+MAX_ATTACHMENTS = 10
 REQUIRED_TO_SUBMIT = ("title", "summary", "challenge", "description", "results", "lessons_learned")
 EDITABLE = {S.DRAFT, S.CHANGES_REQUESTED}
 
@@ -161,7 +163,43 @@ def revision_start(
                      evidence_url=f.evidence_url)
         for f in source.figures.all()
     )  # fmt: skip
+    Attachment.objects.bulk_create(
+        Attachment(revision=revision, title=a.title, file=a.file.name, original_name=a.original_name,
+                   content_type=a.content_type, size=a.size)
+        for a in source.attachments.all()
+    )  # fmt: skip
+    revision.tags.set(source.tags.all())
     return revision
+
+
+@transaction.atomic
+def attachment_add(*, revision: SolutionRevision, user: User, file, title: str = "") -> Attachment:
+    """Attach a document to a draft; checked by content, size and name."""
+    from core.uploads import validate_document
+
+    revision = _lock(revision, *EDITABLE)
+    if not permissions.is_solution_editor(user, revision.solution):
+        raise PermissionDenied(_("Only the provider hub's editors can add files."))
+    content_type = validate_document(file)
+    if revision.attachments.count() >= MAX_ATTACHMENTS:
+        raise ValidationError(
+            _("A solution can have at most %(count)d files.") % {"count": MAX_ATTACHMENTS}
+        )
+    attachment = Attachment(
+        revision=revision, title=(title or file.name)[:200], original_name=file.name,
+        content_type=content_type, size=file.size,
+    )  # fmt: skip
+    attachment.file.save(file.name, file, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, user: User) -> None:
+    revision = _lock(attachment.revision, *EDITABLE)
+    if not permissions.is_solution_editor(user, revision.solution):
+        raise PermissionDenied(_("Only the provider hub's editors can remove files."))
+    attachment.delete()
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from hubs.permissions import is_curator
 from . import permissions, services
 from .forms import (
     STEPS,
+    AttachmentForm,
     BasicsForm,
     DecisionForm,
     EditorialForm,
@@ -23,7 +25,7 @@ from .forms import (
     FeedbackForm,
     formset_rows,
 )
-from .models import Review, Solution, SolutionRevision
+from .models import Attachment, Review, Solution, SolutionRevision
 
 S = SolutionRevision.Status
 
@@ -253,3 +255,59 @@ def review_action(request, pk):
     except ValidationError as error:
         messages.error(request, _messages_from(error))
     return redirect("catalogue:review", pk=revision.pk)
+
+
+@login_required
+def files(request, slug):
+    """The files of the revision being edited: list, upload, remove."""
+    revision = _open_revision(request, slug)
+    form = AttachmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        try:
+            if "remove" in request.POST:
+                attachment = get_object_or_404(revision.attachments, pk=request.POST.get("remove"))
+                services.attachment_remove(attachment=attachment, user=request.user)
+                messages.success(request, _("File removed."))
+                return redirect("catalogue:files", slug=slug)
+            if form.is_valid():
+                services.attachment_add(
+                    revision=revision,
+                    user=request.user,
+                    file=form.cleaned_data["file"],
+                    title=form.cleaned_data["title"],
+                )
+                messages.success(request, _("File added."))
+                return redirect("catalogue:files", slug=slug)
+        except ValidationError as error:
+            form.add_error("file", error)
+    return render(
+        request,
+        "catalogue/files.html",
+        {
+            "revision": revision,
+            "form": form,
+            "attachments": revision.attachments.all(),
+            "steps": STEPS,
+            "step": "files",
+        },
+    )
+
+
+def download(request, slug, pk):
+    """Serve an attachment as a download only, with the type detected at upload."""
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("revision__solution"),
+        pk=pk,
+        revision__solution__slug=slug,
+    )
+    if not permissions.can_see_revision(request.user, attachment.revision):
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
