@@ -11,6 +11,7 @@ from .models import (
     Criterion,
     CriterionAssessment,
     Modality,
+    Replication,
     ResultFigure,
     Review,
     SolutionRevision,
@@ -236,3 +237,10 @@ class AttachmentForm(forms.Form):
         label=_("File"),
         help_text=_("PDF, image or office document, at most 10 MB. It is offered as a download."),
     )
+
+
+class ReplicationForm(forms.ModelForm):
+    class Meta:
+        model = Replication
+        fields = ["institution", "country", "year", "result", "evidence_url"]
+        widgets = {"result": forms.Textarea(attrs={"rows": 2})}

@@ -297,3 +297,20 @@ def search(
         queryset = queryset.order_by("-rank", "pk")
     result.queryset = queryset
     return result
+
+
+def related(entry: SolutionSearch, *, limit: int = 3) -> list[SolutionSearch]:
+    """Vetted solutions whose text is closest to this one's title and tags (one query)."""
+    words = sorted(
+        {w for w in WORD.findall(strip_accents(f"{entry.title} {' '.join(entry.tags)}").lower())}
+    )[:12]
+    if not words:
+        return []
+    query = SearchQuery(" | ".join(words), search_type="raw", config="simple")
+    return list(
+        SolutionSearch.objects.filter(document=query)
+        .exclude(pk=entry.pk)
+        .annotate(rank=SearchRank(F("document"), query))
+        .order_by("-rank", "pk")
+        .only("slug", "title", "language")[:limit]
+    )

@@ -17,5 +17,6 @@ urlpatterns = [
     path("<slug:slug>/edit/", workflow_views.edit, name="edit"),
     path("<slug:slug>/submit/", workflow_views.submit, name="submit"),
     path("<slug:slug>/files/", workflow_views.files, name="files"),
+    path("<slug:slug>/replications/", views.add_replication, name="add-replication"),
     path("<slug:slug>/files/<int:pk>/", workflow_views.download, name="download"),
 ]

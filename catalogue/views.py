@@ -2,19 +2,25 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 from django_countries import countries
 
 from hubs.models import Hub, PriorityArea
+from hubs.permissions import is_curator
 
-from . import search, selectors
-from .models import SDG, Modality
+from . import search, selectors, services
+from .forms import ReplicationForm
+from .models import SDG, Modality, Solution, SolutionSearch
+from .permissions import is_solution_editor
 
 PAGE_SIZE = 20
 SORTS = {"relevance", "newest", "replicated"}
@@ -88,6 +94,7 @@ def detail(request, slug):
     if found is None:
         raise Http404
     solution, revision = found
+    entry = SolutionSearch.objects.filter(pk=solution.pk).first()
     return render(
         request,
         "catalogue/detail.html",
@@ -99,6 +106,10 @@ def detail(request, slug):
             "modality_labels": [
                 Modality(m).label for m in revision.modalities if m in Modality.values
             ],
+            "related": search.related(entry) if entry else [],
+            "can_record_replication": bool(solution.published_id)
+            and (is_solution_editor(request.user, solution) or is_curator(request.user)),
+            "replication_form": ReplicationForm(),
         },
     )
 
@@ -171,3 +182,20 @@ def export_json(request):
     )
     response["Content-Disposition"] = 'attachment; filename="solutions.json"'
     return response
+
+
+@login_required
+@require_POST
+def add_replication(request, slug):
+    solution = get_object_or_404(Solution, slug=slug)
+    form = ReplicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(solution)
+    try:
+        services.replication_add(solution=solution, user=request.user, data=form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The adaptation is recorded in the adoption history."))
+    return redirect(solution)

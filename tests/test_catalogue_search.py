@@ -212,3 +212,40 @@ def test_api_list_queries_do_not_grow(client, demo):
 def test_every_sort_works_with_and_without_words(client, demo, sort):
     for q in ("", "network"):
         assert client.get("/api/v1/solutions/", {"q": q, "sort": sort}).status_code == 200
+
+
+def test_related_solutions_and_recording_an_adaptation(client, demo):
+    from django.contrib.auth.models import Group
+
+    from .factories import UserFactory
+
+    page = client.get(reverse("catalogue:detail", args=["budget-reform-network"])).content.decode()
+    assert "Record an adaptation" not in page  # not for visitors
+    url = reverse("catalogue:add-replication", args=["budget-reform-network"])
+    client.force_login(UserFactory())
+    response = client.post(url, {"institution": "X", "country": "KE", "year": 2013, "result": "Y"})
+    assert response.status_code == 403
+    curator = UserFactory()
+    curator.groups.add(Group.objects.get(name="Curators"))
+    client.force_login(curator)
+    client.post(
+        url,
+        {"institution": "Ministry of Finance", "country": "KE", "year": "x", "result": "Adopted."},
+    )
+    page = client.get(reverse("catalogue:detail", args=["budget-reform-network"])).content.decode()
+    assert "No adaptation has been recorded yet." in page
+    client.post(
+        url,
+        {
+            "institution": "National Treasury",
+            "country": "KE",
+            "year": 2013,
+            "result": "A budget calendar.",
+        },
+    )
+    page = client.get(reverse("catalogue:detail", args=["budget-reform-network"])).content.decode()
+    assert "Adapted by National Treasury in Kenya, 2013" in page
+    assert SolutionSearch.objects.get(slug="budget-reform-network").replications == 1
+    assert search.search(sort="replicated").queryset.first().slug == "budget-reform-network"
+    related = client.get(reverse("catalogue:detail", args=["human-milk-banks"])).context["related"]
+    assert all(entry.slug != "human-milk-banks" for entry in related)
