@@ -399,6 +399,7 @@ class SolutionSearch(models.Model):
     vetted_at = models.DateTimeField(null=True)
     replications = models.PositiveIntegerField(default=0)
     is_sample = models.BooleanField(default=False)
+    translations = models.JSONField(default=dict, blank=True)
     document = SearchVectorField(null=True)
 
     class Meta:
@@ -421,6 +422,13 @@ class SolutionSearch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:detail", kwargs={"slug": self.slug})
+
+    def translated(self, field: str) -> str:
+        language = translation.get_language() or "en"
+        versions = (self.translations or {}).get(field, {})
+        return (
+            versions.get(language) or versions.get(language.split("-")[0]) or getattr(self, field)
+        )
 
 
 class SearchTerm(models.Model):

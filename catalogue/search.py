@@ -122,6 +122,11 @@ def index_solution(solution: Solution) -> SolutionSearch | None:
             "vetted_at": solution.vetted_at,
             "replications": solution.replications.count(),
             "is_sample": solution.is_sample,
+            "translations": {
+                field: versions
+                for field, versions in (revision.translations or {}).items()
+                if field in {"title", "summary"}
+            },
         },
     )
     SolutionSearch.objects.filter(pk=entry.pk).update(document=document)

@@ -249,3 +249,23 @@ def test_related_solutions_and_recording_an_adaptation(client, demo):
     assert search.search(sort="replicated").queryset.first().slug == "budget-reform-network"
     related = client.get(reverse("catalogue:detail", args=["human-milk-banks"])).context["related"]
     assert all(entry.slug != "human-milk-banks" for entry in related)
+
+
+def test_translations_are_shown_in_the_viewers_language(client, demo):
+    english = client.get(
+        reverse("catalogue:search"), {"q": "leite"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Human milk bank network" in english
+    page = client.get(
+        reverse("catalogue:detail", args=["human-milk-banks"]), HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+    assert (
+        "Red de bancos de leche humana" in page and "Rede de bancos de leite humano" in page
+    )  # with the original
+    portuguese = client.get(
+        reverse("catalogue:search"), {"q": "leite"}, HTTP_ACCEPT_LANGUAGE="pt"
+    ).content.decode()
+    assert (
+        "Rede de bancos de leite humano" in portuguese
+        and "Human milk bank network" not in portuguese
+    )

@@ -15,3 +15,14 @@ def markdown_filter(text: str) -> str:
 @register.filter
 def verified_member(user) -> bool:
     return is_verified_member(user)
+
+
+@register.filter
+def translated(obj, field: str) -> str:
+    """A field in the viewer's language when a translation exists, else the original."""
+    return obj.translated(field)
+
+
+@register.filter
+def is_translated(obj, field: str) -> bool:
+    return obj.translated(field) != getattr(obj, field)
