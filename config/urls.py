@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("notifications/", include("notifications.urls")),
     path("api/", include("config.api_urls")),
 ]
 
