@@ -10,6 +10,7 @@ import os
 import sys
 
 from . import load
+from . import notifications as notification_bench
 from .server import gunicorn, stack_environment
 
 
@@ -29,10 +30,18 @@ def main() -> int:
                 "GET /accounts/login/", base_url, "/accounts/login/", total=1000, concurrency=20
             )
         )
+    mail_rows = notification_bench.run(environment)
     print()
     print(f"Knowledge Hubs Portal benchmarks — gunicorn, 4 sync workers, {os.cpu_count()} CPU(s)")
     print(load.table(rows))
-    return 1 if any(row.server_errors for row in rows) else 0
+    print()
+    print(
+        f"Notification delivery — one Celery worker (prefork, {notification_bench.CONCURRENCY} processes), "
+        "SMTP on 127.0.0.1 (aiosmtpd)"
+    )
+    print(notification_bench.table(mail_rows))
+    lost = any(row.lost for row in mail_rows)
+    return 1 if any(row.server_errors for row in rows) or lost else 0
 
 
 if __name__ == "__main__":

@@ -6,8 +6,13 @@ one-click unsubscribe headers for its kind, and a link back to the portal.
 
 from __future__ import annotations
 
+import email.policy
 from collections import defaultdict
 from contextlib import contextmanager
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -57,10 +62,46 @@ def _preferences(rows, kinds) -> tuple[dict, dict]:
     return frequencies, versions
 
 
+# Headers are not folded below RFC 5322's 998 characters, so that a long List-Unsubscribe
+# URL stays on its line; the subject is folded by itself into encoded words.
+_MIME_POLICY = email.policy.compat32.clone(linesep="\r\n", max_line_length=998)
+
+
+class NotificationEmail(EmailMultiAlternatives):
+    """A text + HTML e-mail whose MIME form is built with the legacy (compat32) policy.
+
+    Django builds messages with the modern ``email`` policy, which parses and refolds
+    every header in pure Python (about 4 ms a message here, most of a delivery's CPU).
+    These messages have a fixed shape — text, one HTML alternative, headers we write
+    ourselves — so they are assembled directly: UTF-8 bodies in base64, a UTF-8 subject
+    in encoded words, CRLF line ends. Django's mailers send it as usual.
+    """
+
+    def message(self, *, policy=None):
+        root = MIMEMultipart("alternative", policy=_MIME_POLICY)
+        parts = [(self.body, "plain")] + [
+            (content, mimetype.split("/", 1)[1]) for content, mimetype in self.alternatives
+        ]
+        for content, subtype in parts:
+            part = MIMEText(content, subtype, "utf-8", policy=_MIME_POLICY)
+            del part["MIME-Version"]
+            root.attach(part)
+        subject = str(self.subject)
+        root["Subject"] = (
+            subject if subject.isascii() else Header(subject, "utf-8").encode(linesep="\r\n")
+        )
+        root["From"] = formataddr(parseaddr(str(self.from_email)), charset="utf-8")
+        root["To"] = ", ".join(formataddr(parseaddr(to), charset="utf-8") for to in self.to)
+        root["Date"] = formatdate(usegmt=True)
+        for header, value in self.extra_headers.items():
+            root[header] = str(value)
+        return root
+
+
 def _message(
     *, user, subject: str, text: str, html: str, message_id: str, unsubscribe: str, language: str
 ) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+    message = NotificationEmail(
         subject=" ".join(subject.split()),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
