@@ -7,6 +7,7 @@ transaction; see the package docstring (``notifications/__init__.py``) for the A
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import time
 import zoneinfo
@@ -319,6 +320,8 @@ def classify_smtp_error(error: Exception) -> str:
         return TEMPORARY  # our sender was refused: a configuration problem, not the member's
     if isinstance(error, smtplib.SMTPResponseException):
         return PERMANENT if error.smtp_code >= 500 else TEMPORARY
+    if isinstance(error, ValueError):
+        return PERMANENT  # an address Django cannot put on the wire
     return CONNECTION  # disconnected, refused, timed out, TLS…
 
 
@@ -410,12 +413,25 @@ def _deliver(
                 attempted_at=attempt_at,
             ):
                 continue  # our claim lapsed and the sweep gave it to someone else
+            marked: list[bool] = []
+            mark_sent = partial(_mark_sent, model, row.pk, claimed_at, marked)
             try:
                 if not connected:
                     backend.open()
                     connected = True
-                backend.send_messages([message])
-            except (smtplib.SMTPException, OSError) as error:
+                hand_over(backend, message, mark_sent)
+                if not marked:
+                    mark_sent()
+            except (smtplib.SMTPException, OSError, ValueError) as error:
+                if marked:  # refused after the end of data: it was not delivered after all
+                    _transition(
+                        model,
+                        row.pk,
+                        claimed_at=claimed_at,
+                        source=EmailState.SENT,
+                        email_state=EmailState.SENDING,
+                        sent_at=None,
+                    )
                 outcome = classify_smtp_error(error)
                 _record_failure(model, row, error, outcome, claimed_at=claimed_at, report=report)
                 if outcome == CONNECTION:
@@ -430,15 +446,7 @@ def _deliver(
                     )
                     break
                 continue
-            if _transition(
-                model,
-                row.pk,
-                claimed_at=claimed_at,
-                source=EmailState.SENDING,
-                email_state=EmailState.SENT,
-                sent_at=timezone.now(),
-                last_error="",
-            ):
+            if marked[0]:
                 report.sent.append(row.pk)
     finally:
         _fast_commits(False)
@@ -455,6 +463,67 @@ def _fast_commits(on: bool) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit TO off" if on else "RESET synchronous_commit")
+
+
+def _mark_sent(model, pk: int, claimed_at: datetime, marked: list[bool]) -> None:
+    marked.append(
+        _transition(
+            model,
+            pk,
+            claimed_at=claimed_at,
+            source=EmailState.SENDING,
+            email_state=EmailState.SENT,
+            sent_at=timezone.now(),
+            last_error="",
+        )
+    )
+
+
+def hand_over(backend, message, data_sent: Callable[[], object]) -> None:
+    """Give one message to the mail server, calling ``data_sent`` at the last moment.
+
+    With Django's SMTP backend the SMTP transaction is driven here: MAIL, RCPT, DATA,
+    the content and its final ``.``; *then* ``data_sent`` records the message sent, and
+    only then is the server's reply read. A worker killed before the final ``.`` leaves a
+    message the server discards (the row is still "sending" and is resent); killed after
+    it, the row is already marked sent unless the kill fell within that one database
+    round trip. Any other backend (console, in-memory) sends, then the caller marks.
+    """
+    from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+
+    if not isinstance(backend, SMTPBackend) or backend.connection is None:
+        backend.send_messages([message])
+        return
+    smtp = backend.connection
+    sender = backend.prep_address(message.from_email)
+    recipients = [backend.prep_address(address) for address in message.recipients()]
+    data = message.message().as_bytes()
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.mail(sender)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for recipient in recipients:
+        code, reply = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+    if len(refused) == len(recipients):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    smtp.putcmd("data")
+    code, reply = smtp.getreply()
+    if code != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, reply)
+    data = re.sub(rb"(?m)^\.", b"..", data)  # dot-stuffing (RFC 5321 4.5.2)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    smtp.send(data + b".\r\n")
+    data_sent()
+    code, reply = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
 
 
 def _release(model, rows, *, claimed_at, delay: timedelta, report: DeliveryReport) -> None:

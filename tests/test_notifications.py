@@ -217,6 +217,53 @@ def test_a_permanently_refused_address_is_suppressed_and_not_retried(member, set
     assert services.outbox_sweep(now=later.created + timedelta(days=2)).queued == 0
 
 
+class _Refusing:
+    """An SMTP server that refuses one address for good and defers every message's data."""
+
+    def __init__(self, refused: str, data_reply: str):
+        self.refused, self.data_reply, self.received = refused, data_reply, []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(envelope.content)
+        return self.data_reply
+
+
+@pytest.fixture
+def refusing_smtp(settings):
+    from aiosmtpd.controller import Controller
+
+    from config.email import smtp_mailer
+
+    from .conftest import _free_port
+
+    handler = _Refusing(refused="gone@example.org", data_reply="451 4.3.0 Try again later")
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {"default": smtp_mailer(host="127.0.0.1", port=port)}
+    yield handler
+    controller.stop()
+
+
+def test_real_smtp_refusals_suppress_the_address_or_back_off(refusing_smtp):
+    gone, busy = UserFactory(email="gone@example.org"), UserFactory()
+    rows = services.notify_many(recipients=[gone, busy], kind=ANNOUNCEMENT, payload={})
+    report = services.emails_deliver(ids=[row.pk for row in rows])
+    assert report.failed == [rows[0].pk] and report.retry == [rows[1].pk]
+    assert Suppression.objects.filter(email="gone@example.org").exists()
+    deferred = Notification.objects.get(pk=rows[1].pk)
+    # The server took the data, then said 451: not sent, tried again later.
+    assert len(refusing_smtp.received) == 1
+    assert deferred.email_state == EmailState.PENDING and deferred.sent_at is None
+    assert deferred.attempts == 1 and "451" in deferred.last_error
+
+
 def test_temporary_failures_end_after_the_last_attempt(member, settings, monkeypatch):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 2
