@@ -34,7 +34,8 @@ TIME_LIMIT = 300.0  # seconds per run
 SWEEP_EVERY = 2.0  # seconds; beat runs the same sweep every minute in production
 LEASE = 10  # seconds a worker may hold a batch before the sweep takes it back
 SWEEP_AFTER = 15  # seconds before a pending row whose task was lost is queued again
-CONCURRENCY = os.cpu_count() or 2  # Celery's default for one worker
+# Celery's default for one worker (the CPU count); BENCH_MAIL_CONCURRENCY overrides it.
+CONCURRENCY = int(os.environ.get("BENCH_MAIL_CONCURRENCY", os.cpu_count() or 2))
 
 
 @dataclass

@@ -1,4 +1,7 @@
+from functools import partial
+
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -38,7 +41,7 @@ class NotificationAdmin(admin.ModelAdmin):
         queryset.filter(pk__in=ids).update(
             email_state=EmailState.PENDING, next_attempt_at=timezone.now(), attempts=0
         )
-        services.enqueue_email_delivery(ids)
+        transaction.on_commit(partial(services.enqueue_email_delivery, ids), robust=True)
         self.message_user(request, _("%(count)d e-mail(s) queued.") % {"count": len(ids)})
 
 

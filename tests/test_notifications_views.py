@@ -119,3 +119,29 @@ def test_bad_preference_value_is_refused_and_nothing_saved(member_client, member
 
 def test_preferences_need_a_login(client, db):
     assert client.get("/notifications/preferences/").status_code == 302
+
+
+@pytest.mark.parametrize("model", ["notification", "digest", "preference", "suppression"])
+def test_admin_pages_load(client, staff_member, model):
+    NotificationFactory(recipient=staff_member)
+    Preference.objects.create(user=staff_member, kind=ANNOUNCEMENT, frequency=Frequency.OFF)
+    client.force_login(staff_member)
+    assert client.get(f"/admin/notifications/{model}/").status_code == 200
+
+
+def test_admin_retry_action_queues_failed_e_mails(
+    client, staff_member, django_capture_on_commit_callbacks
+):
+    from notifications.models import EmailState
+
+    failed = NotificationFactory(recipient=staff_member, email_state=EmailState.FAILED, attempts=8)
+    client.force_login(staff_member)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            "/admin/notifications/notification/",
+            {"action": "retry_now", "_selected_action": [failed.pk]},
+        )
+    assert response.status_code == 302
+    assert len(callbacks) == 1  # delivery is queued once the change is committed
+    failed.refresh_from_db()
+    assert failed.email_state == EmailState.PENDING and failed.attempts == 0
