@@ -237,9 +237,7 @@ def _one_run(name: str, members, work_dir: Path, *, kill_at: int | None) -> Row:
                 worker.kill()
                 killed = received
                 worker = Worker(work_dir, f"{name}-2")
-            open_rows = Notification.objects.filter(
-                email_state__in=["pending", "claimed", "sending"]
-            ).exists()
+            open_rows = Notification.objects.filter(email_state__in=["pending", "sending"]).exists()
             if distinct >= len(members) and not open_rows:
                 break
             if time.perf_counter() >= next_sweep:

@@ -4,10 +4,9 @@ A row is written in the same transaction as the change that causes it (see
 ``services.notify``). Its ``email_state`` says what is left to do by e-mail:
 
 ``pending``   an immediate e-mail is due at ``next_attempt_at``
-``claimed``   a worker has claimed it (``claimed_at``) and will attempt it
-``sending``   the attempt is recorded (``attempts``, ``attempted_at``); the message is
-              being handed to the mail server
-``sent``      the mail server accepted it (``sent_at``)
+``sending``   a worker has claimed it (``claimed_at``) and recorded the attempt
+              (``attempts``, ``attempted_at``); the message is being handed over
+``sent``      the whole message was handed to the mail server (``sent_at``)
 ``digest``    waiting for the member's daily or weekly digest
 ``digested``  included in a digest (``digest``)
 ``none``      no e-mail: the member turned the kind off, or has no usable address
@@ -31,7 +30,6 @@ from .kinds import Frequency
 
 class EmailState(models.TextChoices):
     PENDING = "pending", _("Pending")
-    CLAIMED = "claimed", _("Claimed by a worker")
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     DIGEST = "digest", _("Waiting for a digest")
@@ -121,7 +119,7 @@ class Notification(Outgoing):
             ),
             models.Index(
                 fields=["email_state", "next_attempt_at"],
-                condition=Q(email_state__in=["pending", "claimed", "sending"]),
+                condition=Q(email_state__in=["pending", "sending"]),
                 name="notif_email_due",
             ),
             models.Index(
@@ -185,7 +183,7 @@ class Digest(Outgoing):
         indexes = [
             models.Index(
                 fields=["email_state", "next_attempt_at"],
-                condition=Q(email_state__in=["pending", "claimed", "sending"]),
+                condition=Q(email_state__in=["pending", "sending"]),
                 name="digest_email_due",
             ),
         ]

@@ -334,7 +334,10 @@ class DeliveryReport:
 
 
 def _claim(model: type[Outgoing], ids: list[int], now: datetime) -> list[int]:
-    """Take the due rows among ``ids`` that no other worker holds; skip the rest."""
+    """Take the due rows among ``ids`` that no other worker holds; skip the rest.
+
+    The claim records the attempt for the whole batch (``sending``, ``attempts + 1``)
+    before anything is sent; each row is then marked ``sent`` on its own."""
     with transaction.atomic():
         claimed = list(
             model.objects.select_for_update(skip_locked=True)
@@ -344,7 +347,10 @@ def _claim(model: type[Outgoing], ids: list[int], now: datetime) -> list[int]:
         )
         if claimed:
             model.objects.filter(pk__in=claimed).update(
-                email_state=EmailState.CLAIMED, claimed_at=now
+                email_state=EmailState.SENDING,
+                claimed_at=now,
+                attempted_at=now,
+                attempts=F("attempts") + 1,
             )
     return claimed
 
@@ -367,7 +373,7 @@ def _deliver(
     *,
     now: datetime | None = None,
 ) -> DeliveryReport:
-    """Claim, then for each row: record the attempt, hand the message over, mark it sent.
+    """Claim (recording the attempt), then for each row: hand the message over, mark it sent.
 
     One SMTP connection for the whole batch. ``build`` returns {pk: EmailMessage or None}
     for the claimed rows (None: no e-mail is due any more).
@@ -392,8 +398,9 @@ def _deliver(
                     model,
                     row.pk,
                     claimed_at=claimed_at,
-                    source=EmailState.CLAIMED,
+                    source=EmailState.SENDING,
                     email_state=EmailState.NONE,
+                    attempts=F("attempts") - 1,
                 )
                 report.skipped.append(row.pk)
                 continue
@@ -402,17 +409,6 @@ def _deliver(
                     model, rows[index:], claimed_at=claimed_at, delay=timedelta(0), report=report
                 )
                 break
-            attempt_at = timezone.now()
-            if not _transition(
-                model,
-                row.pk,
-                claimed_at=claimed_at,
-                source=EmailState.CLAIMED,
-                email_state=EmailState.SENDING,
-                attempts=F("attempts") + 1,
-                attempted_at=attempt_at,
-            ):
-                continue  # our claim lapsed and the sweep gave it to someone else
             marked: list[bool] = []
             mark_sent = partial(_mark_sent, model, row.pk, claimed_at, marked)
             try:
@@ -527,16 +523,18 @@ def hand_over(backend, message, data_sent: Callable[[], object]) -> None:
 
 
 def _release(model, rows, *, claimed_at, delay: timedelta, report: DeliveryReport) -> None:
-    """Give back claimed rows that were never attempted, due again after ``delay``."""
+    """Give back claimed rows that were never handed over, due again after ``delay``."""
     pks = [row.pk for row in rows]
-    model.objects.filter(pk__in=pks, email_state=EmailState.CLAIMED, claimed_at=claimed_at).update(
-        email_state=EmailState.PENDING, next_attempt_at=timezone.now() + delay
+    model.objects.filter(pk__in=pks, email_state=EmailState.SENDING, claimed_at=claimed_at).update(
+        email_state=EmailState.PENDING,
+        next_attempt_at=timezone.now() + delay,
+        attempts=F("attempts") - 1,
     )
     report.retry.extend(pks)
 
 
 def _record_failure(model, row, error, outcome, *, claimed_at, report: DeliveryReport) -> None:
-    attempts = row.attempts + 1
+    attempts = row.attempts  # loaded after the claim counted this attempt
     text = f"{type(error).__name__}: {error}"[:500]
     if outcome == PERMANENT_ADDRESS:
         Suppression.objects.get_or_create(
@@ -585,7 +583,6 @@ def digests_deliver(*, ids: list[int], now: datetime | None = None) -> DeliveryR
 
 @dataclass
 class SweepReport:
-    released: int = 0
     in_doubt: int = 0
     queued: int = 0
 
@@ -593,10 +590,10 @@ class SweepReport:
 def outbox_sweep(*, now: datetime | None = None, limit: int = 20_000) -> SweepReport:
     """Recover what a broker outage or a killed worker left behind, and queue it again.
 
-    * claims older than the lease that were never attempted go back to pending;
-    * attempts older than the lease whose outcome is unknown (the worker died between
-      handing the message over and recording it sent) are resent with the same
-      Message-ID — at least once, never lost; see the README on exactly-once;
+    * claimed rows older than the lease that are not marked sent (the worker died) are
+      sent again with the same Message-ID. Of those, only the one message that was in
+      flight can have reached the server; the others never left. At least once, never
+      lost: see the README on exactly-once;
     * rows pending for longer than ``NOTIFICATIONS_SWEEP_AFTER`` are queued again.
     """
     from .tasks import deliver_digests, deliver_emails
@@ -605,17 +602,16 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 20_000) -> SweepRe
     report = SweepReport()
     for model, task in ((Notification, deliver_emails), (Digest, deliver_digests)):
         stale = now - claim_lease()
-        report.released += model.objects.filter(
-            email_state=EmailState.CLAIMED, claimed_at__lt=stale
-        ).update(email_state=EmailState.PENDING, next_attempt_at=now)
-        in_doubt = model.objects.filter(email_state=EmailState.SENDING, attempted_at__lt=stale)
+        in_doubt = model.objects.filter(email_state=EmailState.SENDING, claimed_at__lt=stale)
         exhausted = in_doubt.filter(attempts__gte=max_attempts()).update(
             email_state=EmailState.FAILED, last_error="no outcome recorded after the last attempt"
         )
         doubtful = in_doubt.update(email_state=EmailState.PENDING, next_attempt_at=now)
         if doubtful or exhausted:
             logger.warning(
-                "%s: %d attempt(s) with unknown outcome will be resent", model.__name__, doubtful
+                "%s: %d claimed row(s) of a dead worker will be sent again",
+                model.__name__,
+                doubtful,
             )
         report.in_doubt += doubtful
         overdue = list(
@@ -625,7 +621,7 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 20_000) -> SweepRe
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )
-        # Rows just released are due now: queue them too.
+        # Rows just taken back from a dead worker are due now: queue them too.
         overdue += list(
             model.objects.filter(email_state=EmailState.PENDING, next_attempt_at=now)
             .exclude(pk__in=overdue)

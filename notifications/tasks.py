@@ -27,7 +27,7 @@ def deliver_digests(digest_ids: list[int]) -> dict:
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)
 def sweep() -> dict:
     report = services.outbox_sweep()
-    return {"released": report.released, "in_doubt": report.in_doubt, "queued": report.queued}
+    return {"in_doubt": report.in_doubt, "queued": report.queued}
 
 
 @shared_task(name="notifications.tasks.build_digests", ignore_result=True)

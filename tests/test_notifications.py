@@ -160,7 +160,7 @@ def test_running_the_task_twice_sends_once(smtp_server):
 def test_a_row_claimed_by_another_worker_is_skipped(member, settings):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     notification = services.notify(recipient=member, kind=ANNOUNCEMENT, payload={})
-    Notification.objects.filter(pk=notification.pk).update(email_state=EmailState.CLAIMED)
+    Notification.objects.filter(pk=notification.pk).update(email_state=EmailState.SENDING)
     assert services.emails_deliver(ids=[notification.pk]).sent == []
     assert mail.outbox == []
 
