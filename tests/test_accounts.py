@@ -128,11 +128,7 @@ def test_axes_locks_out_a_username_from_one_address_only(client, member, setting
     url = reverse("account_login")
     for _attempt in range(3):
         client.post(url, {"login": member.email, "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
-    locked = client.post(
-        url,
-        {"login": member.email, "password": "correct-horse-battery-staple"},
-        REMOTE_ADDR="10.0.0.1",
-    )
+    locked = client.post(url, {"login": member.email, "password": "correct-horse-battery-staple"}, REMOTE_ADDR="10.0.0.1")
     assert locked.status_code == 429
     assert "Too many failed sign-in attempts" in locked.content.decode()
     # The owner, elsewhere, is not locked out by the stranger's attempts.
@@ -140,9 +136,7 @@ def test_axes_locks_out_a_username_from_one_address_only(client, member, setting
 
     owner = Client()
     response = owner.post(
-        url,
-        {"login": member.email, "password": "correct-horse-battery-staple"},
-        REMOTE_ADDR="10.0.0.2",
+        url, {"login": member.email, "password": "correct-horse-battery-staple"}, REMOTE_ADDR="10.0.0.2"
     )
     assert response.status_code == 302
     assert int(owner.session["_auth_user_id"]) == member.pk
@@ -180,12 +174,7 @@ def test_profile_update_saves_and_sets_language(member_client, member):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [
-        ("time_zone", "Mars/Olympus_Mons"),
-        ("country", "XX"),
-        ("organisation_type", "cartel"),
-        ("language", "tlh"),
-    ],
+    [("time_zone", "Mars/Olympus_Mons"), ("country", "XX"), ("organisation_type", "cartel"), ("language", "tlh")],
 )
 def test_profile_rejects_bad_values_and_changes_nothing(member_client, member, field, value):
     before = User.objects.values().get(pk=member.pk)
@@ -219,15 +208,11 @@ def test_me_endpoint_refuses_anonymous_and_bad_values(member_client, member):
     assert response.status_code == 401
     assert "detail" in response.json()
     response = member_client.patch(
-        "/api/v1/me/",
-        {"time_zone": "Nowhere/Land", "languages": ["xx"]},
-        content_type="application/json",
+        "/api/v1/me/", {"time_zone": "Nowhere/Land", "languages": ["xx"]}, content_type="application/json"
     )
     assert response.status_code == 400
     assert set(response.json()) == {"time_zone", "languages"}
-    response = member_client.patch(
-        "/api/v1/me/", {"time_zone": "America/Santiago"}, content_type="application/json"
-    )
+    response = member_client.patch("/api/v1/me/", {"time_zone": "America/Santiago"}, content_type="application/json")
     assert response.status_code == 200
     member.refresh_from_db()
     assert member.time_zone == "America/Santiago"
@@ -236,9 +221,7 @@ def test_me_endpoint_refuses_anonymous_and_bad_values(member_client, member):
 def test_signup_is_rate_limited_per_address(client, db, settings):
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "2/h/ip"}
     statuses = [
-        client.post(
-            reverse("account_signup"), {**SIGNUP, "email": f"person{n}@example.org"}
-        ).status_code
+        client.post(reverse("account_signup"), {**SIGNUP, "email": f"person{n}@example.org"}).status_code
         for n in range(3)
     ]
     client.logout()

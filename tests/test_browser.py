@@ -82,9 +82,7 @@ def test_browser_time_zone_reaches_the_server(browser, live_server):
 
 def test_api_docs_render_without_outside_requests(page):
     outside = []
-    page.on(
-        "request", lambda r: outside.append(r.url) if not r.url.startswith(page.base_url) else None
-    )
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(page.base_url) else None)
     page.goto(page.base_url + "/api/docs/")
     page.wait_for_selector(".swagger-ui .info .title")
     assert "Knowledge Hubs Portal API" in page.locator(".swagger-ui .info .title").inner_text()

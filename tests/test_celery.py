@@ -28,8 +28,7 @@ def test_worker_runs_a_queued_task_from_redis(tmp_path):
     location = settings.CACHES["default"]["LOCATION"]
     worker = subprocess.Popen(
         [
-            sys.executable,
-            "-c",
+            sys.executable, "-c",
             "import django, os, sys;"
             "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
             "from django.conf import settings;"

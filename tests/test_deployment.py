@@ -31,21 +31,10 @@ def test_compose_environment_matches_the_settings():
         environment = services[name]["environment"]
         unknown = set(environment) - env.ENV_VARS
         assert not unknown, f"{name} sets variables the settings never read: {unknown}"
-        for required in (
-            "DEBUG",
-            "SECRET_KEY",
-            "ALLOWED_HOSTS",
-            "DATABASE_URL",
-            "REDIS_URL",
-            "EMAIL_URL",
-            "SITE_URL",
-        ):
+        for required in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SITE_URL"):
             assert required in environment, f"{name} lacks {required}"
         assert environment["DEBUG"] == "0"
-        assert (
-            environment["DATABASE_URL"].startswith("postgres://")
-            and "@db:5432/" in environment["DATABASE_URL"]
-        )
+        assert environment["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in environment["DATABASE_URL"]
         assert environment["REDIS_URL"] == "redis://redis:6379/0"
         assert set(services[name]["depends_on"]) == {"db", "redis"}
 
