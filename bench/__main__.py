@@ -10,6 +10,7 @@ import os
 import sys
 
 from . import load
+from . import notifications as notification_bench
 from . import webinars as webinar_rush
 from .server import gunicorn, stack_environment
 
@@ -68,14 +69,23 @@ def main() -> int:
             rows.append(load.run(name, base_url, path, total=total, concurrency=concurrency))
         rush = webinar_rush.run(base_url, environment)
         rows.append(rush.result)
+    mail_rows = notification_bench.run(environment)
     print()
     print(f"Knowledge Hubs Portal benchmarks — gunicorn, 4 sync workers, {os.cpu_count()} CPU(s)")
     print(load.table(rows))
     print()
     print(rush.summary())
+    print()
+    print(
+        f"Notification delivery — one Celery worker (prefork, {notification_bench.CONCURRENCY} processes), "
+        "SMTP on 127.0.0.1 (aiosmtpd)"
+    )
+    print(notification_bench.table(mail_rows))
     solutions = os.environ.get("BENCH_SOLUTIONS", "100000")
+    print()
     print(catalogue_search(environment, solutions))
-    return 1 if any(row.server_errors for row in rows) or not rush.ok else 0
+    lost = any(row.lost for row in mail_rows)
+    return 1 if any(row.server_errors for row in rows) or not rush.ok or lost else 0
 
 
 if __name__ == "__main__":

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "catalogue",
     "community",
     "webinars",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,12 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
     "webinar-reminders": {"task": "webinars.send_due_reminders", "schedule": 60.0},
     "webinar-pending-emails": {"task": "webinars.sweep_pending_emails", "schedule": 300.0},
+    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 60.0},
+    "notifications-digests": {"task": "notifications.tasks.build_digests", "schedule": 900.0},
+}
+# E-mail delivery has its own queue, so a slow mail server never delays other tasks.
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.deliver_*": {"queue": "mail"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -321,6 +328,17 @@ elif DEBUG:
 else:
     _mailer = smtp_mailer(host="localhost", port=25)
 MAILERS = {"default": _mailer}
+
+# --- Notifications (see notifications/__init__.py) ---------------------------------------
+
+# Seconds a pending notification waits before the sweep queues it again (broker down).
+NOTIFICATIONS_SWEEP_AFTER = env.get_int("NOTIFICATIONS_SWEEP_AFTER", 120, minimum=1)
+# Seconds a worker may hold a claimed batch; after that the sweep takes it back.
+NOTIFICATIONS_CLAIM_LEASE = env.get_int("NOTIFICATIONS_CLAIM_LEASE", 300, minimum=2)
+NOTIFICATIONS_BATCH_SIZE = env.get_int("NOTIFICATIONS_BATCH_SIZE", 100, minimum=1)
+NOTIFICATIONS_MAX_ATTEMPTS = 8
+# Local hour (in each member's time zone) from which the daily and weekly digests go out.
+NOTIFICATIONS_DIGEST_HOUR = 7
 
 # --- API ------------------------------------------------------------------------------
 

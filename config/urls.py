@@ -16,6 +16,7 @@ urlpatterns = [
     path("feeds/solutions/", NewlyVettedSolutions(), name="feed-solutions"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("notifications/", include("notifications.urls")),
     path("api/", include("config.api_urls")),
     path("webinars/", include("webinars.urls")),
     path("feeds/webinars/", UpcomingWebinarsFeed(), name="feed-webinars"),

@@ -1,0 +1,111 @@
+"""The registry of notification kinds: each app declares the kinds it sends.
+
+A *kind* is one sort of event a member can be told about ("a reply in a thread you
+follow", "a webinar you registered for starts tomorrow"). Each has a stable key
+``"<app_label>.<name>"``, a label shown on the preferences page, the default delivery
+frequency for members who have not chosen one, and optionally its own e-mail and
+in-app templates. Apps register their kinds in ``AppConfig.ready()``::
+
+    from notifications.kinds import Frequency, register_kind
+
+    register_kind(
+        "community.reply",
+        label=_("Replies in threads you follow"),
+        default=Frequency.IMMEDIATELY,
+        template="community/notifications/reply",   # optional, see below
+    )
+
+``template`` is a prefix: ``<prefix>_subject.txt``, ``<prefix>.txt``, ``<prefix>.html``
+are rendered for the e-mail and ``<prefix>_item.html`` for the in-app list and the
+digest, each with ``notification``, ``payload``, ``target`` and ``recipient`` in the
+context, in the recipient's language and time zone. Without a template, the generic
+ones show ``payload["title"]``, ``payload["text"]`` and ``payload["url"]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Frequency(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Immediately")
+    DAILY = "daily", _("In the daily digest")
+    WEEKLY = "weekly", _("In the weekly digest")
+    OFF = "off", _("Off (on the site only)")
+
+
+DIGEST_FREQUENCIES = (Frequency.DAILY, Frequency.WEEKLY)
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str | Promise
+    default: Frequency
+    template: str | None = None
+
+    @property
+    def app_label(self) -> str:
+        return self.key.split(".", 1)[0]
+
+    @property
+    def module(self) -> str | Promise:
+        """The name of the app that sends it, used to group digests and preferences."""
+        try:
+            return apps.get_app_config(self.app_label).verbose_name
+        except LookupError:
+            return self.app_label
+
+    def template_names(self, suffix: str) -> list[str]:
+        names = [f"{self.template}{suffix}"] if self.template else []
+        return [*names, f"notifications/kinds/default{suffix}"]
+
+    @property
+    def item_templates(self) -> list[str]:
+        return self.template_names("_item.html")
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+_registry: dict[str, Kind] = {}
+
+
+def register_kind(
+    key: str,
+    *,
+    label: str | Promise,
+    default: Frequency | str = Frequency.IMMEDIATELY,
+    template: str | None = None,
+) -> Kind:
+    """Declare a kind. Registering the same key twice with other values is an error."""
+    if "." not in key or len(key) > 64:
+        raise ValueError(f"A kind key is '<app_label>.<name>' (64 characters at most): {key!r}")
+    kind = Kind(key=key, label=label, default=Frequency(default), template=template)
+    existing = _registry.get(key)
+    if existing is not None and existing != kind:
+        raise ValueError(f"The notification kind {key!r} is already registered differently.")
+    _registry[key] = kind
+    return kind
+
+
+def unregister_kind(key: str) -> None:
+    """For tests."""
+    _registry.pop(key, None)
+
+
+def get_kind(key: str) -> Kind:
+    try:
+        return _registry[key]
+    except KeyError:
+        raise UnknownKind(f"No notification kind {key!r} is registered.") from None
+
+
+def all_kinds() -> list[Kind]:
+    return sorted(_registry.values(), key=lambda kind: kind.key)
