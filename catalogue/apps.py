@@ -11,4 +11,18 @@ class CatalogueConfig(AppConfig):
     reference_models = ("SDG", "Criterion")
 
     def ready(self):
+        from notifications.kinds import Frequency, register_kind
+
         post_migrate.connect(ensure_after_migrate, sender=self)
+        register_kind(
+            "catalogue.decision",
+            label=_("Vetting steps and decisions on your hub's solutions"),
+            default=Frequency.IMMEDIATELY,
+            template="catalogue/notifications/decision",
+        )
+        register_kind(
+            "catalogue.feedback",
+            label=_("Messages between reviewers and submitters"),
+            default=Frequency.IMMEDIATELY,
+            template="catalogue/notifications/feedback",
+        )

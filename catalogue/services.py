@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from hubs.models import Hub
+from notifications.services import notify_many
 
 from . import permissions, search
 from .models import (
@@ -263,6 +264,7 @@ def editorial_decide(
     )  # fmt: skip
     revision.status = S.EXPERT_REVIEW if passed else S.CHANGES_REQUESTED
     revision.save(update_fields=["status"])
+    _notify_editors(revision, comment=comment.strip())
     return revision
 
 
@@ -320,6 +322,21 @@ def feedback_send(
     )
     feedback.full_clean()
     feedback.save()
+    if permissions.is_solution_editor(user, revision.solution):  # the submitter answers
+        recipients = User.objects.filter(pk__in=revision.reviews.values("reviewer"))
+    else:  # a reviewer writes to the provider hub's editors
+        recipients = User.objects.filter(edited_hubs__solutions=revision.solution_id)
+    notify_many(
+        recipients=list(recipients.exclude(pk=user.pk).distinct()),
+        kind="catalogue.feedback",
+        target=revision,
+        payload={
+            "title": revision.title,
+            "author": user.display_name,
+            "message": feedback.message,
+            "url": f"/solutions/review/{revision.pk}/",
+        },
+    )
     return feedback
 
 
@@ -352,6 +369,7 @@ def revision_decide(
         solution.revalidation_due = (now + revalidation_period()).date()
         solution.save(update_fields=["published", "vetted_at", "revalidation_due"])
         search.index_solution(solution)
+    _notify_editors(revision)
     return revision
 
 
@@ -376,3 +394,22 @@ def replication_add(
     replication.save()
     search.index_solution(solution)
     return replication
+
+
+def _notify_editors(revision: SolutionRevision, *, comment: str = "") -> None:
+    """Tell the provider hubs' editors where their solution stands."""
+    editors = User.objects.filter(edited_hubs__solutions=revision.solution_id).distinct()
+    notify_many(
+        recipients=list(editors),
+        kind="catalogue.decision",
+        target=revision,
+        payload={
+            "title": revision.title,
+            "status": revision.status,
+            "status_label": str(revision.get_status_display()),
+            "comment": comment,
+            "url": revision.solution.get_absolute_url()
+            if revision.status == S.VETTED
+            else f"/solutions/review/{revision.pk}/",
+        },
+    )

@@ -11,4 +11,12 @@ class HubsConfig(AppConfig):
     reference_models = ("PriorityArea", "Questionnaire")
 
     def ready(self):
+        from notifications.kinds import Frequency, register_kind
+
         post_migrate.connect(ensure_after_migrate, sender=self)
+        register_kind(
+            "hubs.proposal_reviewed",
+            label=_("Reviews of the changes you propose to hub profiles"),
+            default=Frequency.IMMEDIATELY,
+            template="hubs/notifications/proposal_reviewed",
+        )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from notifications.services import notify
 
 from . import changes as hub_changes
 from .models import Hub, HubChange, HubProposal, PriorityArea
@@ -142,7 +143,22 @@ def hub_proposal_approve(
     proposal.reviewed_by = curator
     proposal.reviewed_at = now
     proposal.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    _notify_author(proposal)
     return change
+
+
+def _notify_author(proposal: HubProposal) -> None:
+    notify(
+        recipient=proposal.author,
+        kind="hubs.proposal_reviewed",
+        target=proposal,
+        payload={
+            "hub": proposal.hub.name,
+            "approved": proposal.status == HubProposal.Status.APPROVED,
+            "comment": proposal.review_comment,
+            "url": proposal.get_absolute_url(),
+        },
+    )
 
 
 @transaction.atomic
@@ -161,6 +177,7 @@ def hub_proposal_return(
     proposal.reviewed_at = now or timezone.now()
     proposal.full_clean()
     proposal.save()
+    _notify_author(proposal)
     return proposal
 
 

@@ -77,7 +77,9 @@ def detail(request, slug):
             "pending": hub.proposals.filter(status=HubProposal.Status.PENDING).count()
             if editor or curator
             else 0,
-            "solutions": SolutionSearch.objects.filter(hubs__contains=[hub.slug]).order_by("-vetted_at")[:10],
+            "solutions": SolutionSearch.objects.filter(hubs__contains=[hub.slug]).order_by(
+                "-vetted_at"
+            )[:10],
             "has_assessment": editor
             or curator
             or hub.assessments.filter(is_published=True, status="submitted").exists(),
