@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .services import PROFILE_FIELDS
 
 
 @admin.register(User)
@@ -24,18 +25,7 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("email", "password")}),
         (
             _("Profile"),
-            {
-                "fields": (
-                    "name",
-                    "organisation",
-                    "organisation_type",
-                    "country",
-                    "languages",
-                    "time_zone",
-                    "language",
-                    "bio",
-                )
-            },
+            {"fields": PROFILE_FIELDS},
         ),
         (
             _("Permissions"),

@@ -13,31 +13,20 @@ class MeSerializer(serializers.ModelSerializer):
         required=False,
         max_length=20,
         validators=[validate_languages],
-        help_text="Language codes, e.g. [\"es\", \"pt-br\"].",
+        help_text='Language codes, e.g. ["es", "pt-br"].',
     )
     time_zone = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=64,
         validators=[validate_time_zone],
-        help_text="An IANA time zone name such as \"Asia/Jakarta\"; empty for the browser's.",
+        help_text='An IANA time zone name such as "Asia/Jakarta"; empty for the browser\'s.',
     )
     email_verified = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = [
-            "email",
-            "email_verified",
-            "name",
-            "organisation",
-            "organisation_type",
-            "country",
-            "languages",
-            "time_zone",
-            "language",
-            "bio",
-        ]
+        fields = ["email", "email_verified", *services.PROFILE_FIELDS]
         read_only_fields = ["email", "email_verified"]
 
     def get_email_verified(self, user) -> bool:

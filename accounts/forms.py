@@ -6,6 +6,7 @@ from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .services import PROFILE_FIELDS
 
 
 @lru_cache(maxsize=1)
@@ -37,14 +38,5 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = [
-            "name",
-            "organisation",
-            "organisation_type",
-            "country",
-            "languages",
-            "time_zone",
-            "language",
-            "bio",
-        ]
+        fields = list(PROFILE_FIELDS)
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}

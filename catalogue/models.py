@@ -18,10 +18,12 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from taggit.managers import TaggableManager
+
+from core.translation import TranslatedFields, in_viewer_language
 
 
 class SDG(models.Model):
@@ -43,12 +45,7 @@ class SDG(models.Model):
 
     @property
     def label(self) -> str:
-        language = translation.get_language() or "en"
-        return (
-            self.translations.get(language)
-            or self.translations.get(language.split("-")[0])
-            or self.title
-        )
+        return in_viewer_language(self.translations, self.title)
 
 
 class Criterion(models.Model):
@@ -119,7 +116,7 @@ class Solution(models.Model):
         return bool(self.revalidation_due and self.revalidation_due < today)
 
 
-class SolutionRevision(models.Model):
+class SolutionRevision(TranslatedFields, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
@@ -208,13 +205,6 @@ class SolutionRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (r{self.number}, {self.get_status_display()})"
-
-    def translated(self, field: str) -> str:
-        language = translation.get_language() or "en"
-        versions = (self.translations or {}).get(field, {})
-        return (
-            versions.get(language) or versions.get(language.split("-")[0]) or getattr(self, field)
-        )
 
 
 class BuildingBlock(models.Model):
@@ -375,7 +365,7 @@ class Replication(models.Model):
         return f"{self.institution} ({self.country}, {self.year})"
 
 
-class SolutionSearch(models.Model):
+class SolutionSearch(TranslatedFields, models.Model):
     """The search row of a vetted solution: its weighted multilingual document and facet values.
 
     Written by catalogue.search.index_solution() in the transaction that vets (or
@@ -422,13 +412,6 @@ class SolutionSearch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:detail", kwargs={"slug": self.slug})
-
-    def translated(self, field: str) -> str:
-        language = translation.get_language() or "en"
-        versions = (self.translations or {}).get(field, {})
-        return (
-            versions.get(language) or versions.get(language.split("-")[0]) or getattr(self, field)
-        )
 
 
 class SearchTerm(models.Model):

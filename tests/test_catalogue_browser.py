@@ -7,21 +7,11 @@ from playwright.sync_api import expect
 from catalogue.models import Solution
 
 from .accessibility import assert_accessible
-from .factories import PASSWORD, UserFactory
+from .browser import log_in
+from .factories import UserFactory
 from .factories_hubs import HubFactory
 
 pytestmark = [pytest.mark.browser]
-
-
-def _log_in(page, email):
-    page.goto(page.base_url + "/")
-    if page.get_by_role("button", name="Sign out", exact=True).count():
-        page.get_by_role("button", name="Sign out", exact=True).click()
-    page.goto(page.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(page.base_url + "/")
 
 
 def test_a_solution_goes_from_submission_to_search(page):
@@ -33,7 +23,7 @@ def test_a_solution_goes_from_submission_to_search(page):
     curator = UserFactory(email="curator@example.org")
     curator.groups.add(Group.objects.get(name="Curators"))
 
-    _log_in(page, editor.email)
+    log_in(page, editor.email)
     page.goto(page.base_url + f"/solutions/new/?hub={hub.slug}")
     assert_accessible(page)
     page.get_by_label("Title").fill("Human milk banks")
@@ -61,7 +51,7 @@ def test_a_solution_goes_from_submission_to_search(page):
     expect(page.get_by_text("Submitted for vetting.")).to_be_visible()
 
     # The reviewer does the editorial check, then the expert review with every criterion.
-    _log_in(page, reviewer.email)
+    log_in(page, reviewer.email)
     page.goto(page.base_url + "/solutions/review/")
     assert_accessible(page)
     page.get_by_role("link", name="Human milk banks").click()
@@ -81,7 +71,7 @@ def test_a_solution_goes_from_submission_to_search(page):
     expect(page.get_by_text("No vetted solution matches.")).to_be_visible()
 
     # The curator vets it.
-    _log_in(page, curator.email)
+    log_in(page, curator.email)
     page.goto(page.base_url + "/solutions/review/")
     page.get_by_role("link", name="Human milk banks").click()
     page.get_by_label("Vet and publish").check()

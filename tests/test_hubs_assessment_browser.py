@@ -7,18 +7,11 @@ from hubs import assessment_services as services
 from hubs.models import Assessment, Question, RoadmapStep
 
 from .accessibility import assert_accessible
-from .factories import PASSWORD, UserFactory
+from .browser import log_in
+from .factories import UserFactory
 from .factories_hubs import HubFactory
 
 pytestmark = [pytest.mark.browser]
-
-
-def _log_in(page, email):
-    page.goto(page.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(page.base_url + "/")
 
 
 def _answer_all(page, level: str):
@@ -35,7 +28,7 @@ def test_two_sittings_radar_road_map_and_a_second_assessment(browser, live_serve
     context = browser.new_context()
     page = context.new_page()
     page.base_url = live_server.url
-    _log_in(page, editor.email)
+    log_in(page, editor.email)
     page.goto(page.base_url + hub.get_absolute_url())
     page.get_by_role("link", name="Maturity profile, progress over time and road map").click()
     assert_accessible(page)
@@ -50,7 +43,7 @@ def test_two_sittings_radar_road_map_and_a_second_assessment(browser, live_serve
     context = browser.new_context()
     page = context.new_page()
     page.base_url = live_server.url
-    _log_in(page, editor.email)
+    log_in(page, editor.email)
     page.goto(page.base_url + f"/hubs/{hub.slug}/self-assessment/")
     page.get_by_role("link", name="Continue the assessment").click()
     first_pillar = Question.objects.filter(

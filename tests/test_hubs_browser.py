@@ -7,18 +7,11 @@ from playwright.sync_api import expect
 from hubs.models import Hub
 
 from .accessibility import assert_accessible
-from .factories import PASSWORD, UserFactory
+from .browser import log_in
+from .factories import UserFactory
 from .factories_hubs import HubFactory
 
 pytestmark = [pytest.mark.browser]
-
-
-def _log_in(page, email):
-    page.goto(page.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(page.base_url + "/")
 
 
 def test_editor_proposes_and_curator_approves(page):
@@ -31,7 +24,7 @@ def test_editor_proposes_and_curator_approves(page):
     curator.groups.add(Group.objects.get(name="Curators"))
 
     # The editor proposes a new year and a financing share through the form.
-    _log_in(page, editor.email)
+    log_in(page, editor.email)
     page.goto(page.base_url + hub.get_absolute_url())
     assert_accessible(page)
     page.get_by_role("link", name="Propose a change").click()
@@ -50,7 +43,7 @@ def test_editor_proposes_and_curator_approves(page):
     expect(page.locator(".facts").get_by_text("2001")).to_be_visible()
 
     # The curator finds it in the queue, reviews it field by field and approves.
-    _log_in(page, curator.email)
+    log_in(page, curator.email)
     page.goto(page.base_url + "/hubs/proposals/")
     assert_accessible(page)
     page.get_by_role("link", name="Agency for Cooperation").click()

@@ -7,24 +7,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.translation import TranslatedFields
 from core.uploads import MaxFileSize
 
 MAX_LEVEL = 4
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
-
-
-class TranslatedMixin:
-    """Text in the questionnaire's language, with optional translations per language code."""
-
-    def translated(self, field: str) -> str:
-        language = translation.get_language() or "en"
-        versions = (self.translations or {}).get(field, {})
-        return (
-            versions.get(language) or versions.get(language.split("-")[0]) or getattr(self, field)
-        )
 
 
 class Questionnaire(models.Model):
@@ -46,7 +36,7 @@ class Questionnaire(models.Model):
         return f"{self.title} (v{self.version})"
 
 
-class Pillar(TranslatedMixin, models.Model):
+class Pillar(TranslatedFields, models.Model):
     class Kind(models.TextChoices):
         INSTITUTIONAL = "institutional", _("Institutional arrangements")
         OPERATIONAL = "operational", _("Operations")
@@ -71,7 +61,7 @@ class Pillar(TranslatedMixin, models.Model):
         return self.title
 
 
-class Question(TranslatedMixin, models.Model):
+class Question(TranslatedFields, models.Model):
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="questions")
     code = models.SlugField(_("code"), max_length=80)
     text = models.TextField(_("question"))
@@ -89,7 +79,7 @@ class Question(TranslatedMixin, models.Model):
         return self.text
 
 
-class Level(TranslatedMixin, models.Model):
+class Level(TranslatedFields, models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="levels")
     value = models.PositiveSmallIntegerField(_("level"), validators=[MaxValueValidator(MAX_LEVEL)])
     description = models.TextField(_("what it looks like"))

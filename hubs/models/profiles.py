@@ -12,11 +12,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accounts.models import validate_languages
+from core.translation import in_viewer_language
 from core.uploads import MaxFileSize, validate_image_content
 
 LOGO_MAX_BYTES = 1024 * 1024
@@ -45,12 +46,7 @@ class PriorityArea(models.Model):
 
     @property
     def label(self) -> str:
-        language = translation.get_language() or "en"
-        return (
-            self.translations.get(language)
-            or self.translations.get(language.split("-")[0])
-            or self.name
-        )
+        return in_viewer_language(self.translations, self.name)
 
 
 def validate_year_established(value: int) -> None:
