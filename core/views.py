@@ -9,11 +9,18 @@ from . import health
 
 @require_safe
 def home(request):
-    # Later issues fill these from their selectors; until then the page shows empty states.
+    # Later issues fill the others from their selectors; until then the page shows empty states.
+    from community import selectors as community
+
     return render(
         request,
         "core/home.html",
-        {"theme": None, "solutions": [], "webinars": [], "discussions": []},
+        {
+            "theme": community.current_theme(),
+            "solutions": [],
+            "webinars": [],
+            "discussions": community.latest_discussions(request.user),
+        },
     )
 
 
