@@ -473,7 +473,8 @@ def test_api_rate_limit_returns_429(member, settings, trusted):
 def test_long_thread_paginates_with_stable_post_links(client, settings, db):
     settings.COMMUNITY_POSTS_PER_PAGE = 20
     thread = ThreadFactory()
-    posts = [PostFactory(thread=thread) for _ in range(45)]
+    author = quick_users(1)[0]
+    posts = [PostFactory(thread=thread, author=author) for _ in range(45)]
     target = posts[30]  # 32nd post with the opening one → page 2
     response = client.get(f"/community/posts/{target.pk}/")
     assert response.status_code == 302
@@ -489,8 +490,21 @@ def test_long_thread_paginates_with_stable_post_links(client, settings, db):
     assert client.get("/community/posts/999999/").status_code == 404
 
 
+def quick_users(count: int) -> list:
+    """Members without a password hash (hashing is what makes factories slow)."""
+    from accounts.models import User
+
+    start = User.objects.count()
+    return User.objects.bulk_create(
+        [
+            User(email=f"quick{start + i}@example.org", name=f"Quick {start + i}")
+            for i in range(count)
+        ]
+    )
+
+
 def _make_posts(thread, count, *, distinct_authors=True):
-    authors = [UserFactory() for _ in range(count)] if distinct_authors else [thread.author]
+    authors = quick_users(count) if distinct_authors else [thread.author]
     Post.objects.bulk_create(
         [
             Post(
@@ -535,7 +549,7 @@ def test_forum_page_queries_do_not_grow(client, general, django_assert_num_queri
     client.get("/community/forums/general/")
     few = count_queries(lambda: client.get("/community/forums/general/"))
     for _ in range(25):
-        ThreadFactory(category=general)
+        ThreadFactory(category=general, author=quick_users(1)[0])
     with django_assert_num_queries(few):
         client.get("/community/forums/general/")
 
@@ -544,13 +558,13 @@ def test_forum_page_queries_do_not_grow(client, general, django_assert_num_queri
     "url", ["/community/", "/api/v1/threads/", "/api/v1/forums/", "/api/v1/chapters/", "/"]
 )
 def test_lists_queries_do_not_grow(client, general, url, django_assert_num_queries):
-    ThreadFactory(category=general)
-    ChapterFactory().members.add(UserFactory())
+    ThreadFactory(category=general, author=quick_users(1)[0])
+    ChapterFactory().members.add(*quick_users(1))
     client.get(url)
     few = count_queries(lambda: client.get(url))
     for _ in range(12):
-        ThreadFactory(category=general)
-        ChapterFactory().members.add(UserFactory())
+        ThreadFactory(category=general, author=quick_users(1)[0])
+        ChapterFactory().members.add(*quick_users(1))
     with django_assert_num_queries(few):
         client.get(url)
 
