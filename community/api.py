@@ -6,8 +6,7 @@ Reads show only what the viewer may see; writes go through the same services as 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -57,9 +56,9 @@ class ChapterSerializer(serializers.ModelSerializer):
 
 class ForumSerializer(serializers.ModelSerializer):
     thread_count = serializers.IntegerField(read_only=True)
-    theme = serializers.SlugRelatedField(slug_field="month", read_only=True)
-    chapter = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    lab = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    theme = serializers.SlugRelatedField(slug_field="month", read_only=True, allow_null=True)
+    chapter = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    lab = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -69,6 +68,7 @@ class ForumSerializer(serializers.ModelSerializer):
 
 class PostSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.display_name", read_only=True)
+    status = serializers.CharField(read_only=True, help_text="published, pending or hidden")
     body_html = serializers.SerializerMethodField()
 
     class Meta:
@@ -83,7 +83,8 @@ class PostSerializer(serializers.ModelSerializer):
 class ThreadSerializer(serializers.ModelSerializer):
     forum = serializers.SlugRelatedField(source="category", slug_field="slug", read_only=True)
     author = serializers.CharField(source="author.display_name", read_only=True)
-    theme = serializers.SlugRelatedField(slug_field="month", read_only=True)
+    theme = serializers.SlugRelatedField(slug_field="month", read_only=True, allow_null=True)
+    status = serializers.CharField(read_only=True, help_text="published, pending or hidden")
     web_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -168,7 +169,11 @@ class ForumViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Threads the viewer may see, latest first", tags=["community"]),
+    list=extend_schema(
+        summary="Threads the viewer may see, latest first",
+        tags=["community"],
+        parameters=[OpenApiParameter("forum", str, description="A forum's slug")],
+    ),
     retrieve=extend_schema(summary="One thread", tags=["community"]),
     create=extend_schema(
         summary="Start a thread (verified members)",
@@ -231,7 +236,7 @@ class ThreadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
-        thread = get_object_or_404(self.get_queryset(), pk=pk)
+        thread = self.get_object()
         serializer = ReplyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         post = _call_service(
