@@ -165,3 +165,9 @@ class BlogPostAdmin(admin.ModelAdmin):
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
     raw_id_fields = ["author", "thread"]
+
+
+@admin.register(PostRevision)
+class PostRevisionAdmin(admin.ModelAdmin):
+    list_display = ["post", "editor", "created"]
+    raw_id_fields = ["post", "editor"]

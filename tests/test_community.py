@@ -874,3 +874,26 @@ def test_forum_for_each_kind(db):
     assert services.category_ensure(lab=lab).kind == "lab"
     assert services.category_ensure(lab=lab) == Category.objects.get(lab=lab)
     assert CategoryFactory().kind == "general"
+
+
+def test_admin_pages_for_every_community_model(client, staff_member, moderator):
+    from django.apps import apps
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    pending = PostFactory(status="pending")
+    services.post_flag(post=pending, reporter=moderator, reason="Check")
+    client.force_login(staff_member)
+    for model in apps.get_app_config("community").get_models():
+        name = model._meta.model_name
+        assert client.get(f"/admin/community/{name}/").status_code == 200, name
+        assert client.get(f"/admin/community/{name}/add/").status_code == 200, name
+        first = model.objects.first()
+        if first is not None:
+            assert client.get(f"/admin/community/{name}/{first.pk}/change/").status_code == 200
+    response = client.post(
+        "/admin/community/post/",
+        {"action": "approve_posts", "_selected_action": [pending.pk]},
+    )
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == "published"
