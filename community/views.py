@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.permissions import is_verified_member, verified_member_required
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import (
     BlogPostForm,
     EndorseForm,
@@ -100,7 +100,12 @@ def theme_detail(request, month):
     return render(
         request,
         "community/theme_detail.html",
-        {"theme": theme, "category": category, **selectors.theme_page(theme, request.user)},
+        {
+            "theme": theme,
+            "category": category,
+            **selectors.theme_page(theme, request.user),
+            "sections": hooks.sections_for(hooks.theme_sections, theme, request.user),
+        },
     )
 
 
@@ -477,6 +482,7 @@ def chapter_detail(request, slug):
             and chapter.members.filter(pk=request.user.pk).exists(),
             "is_coordinator": is_coordinator(request.user, chapter),
             "slots": selectors.meeting_slots(chapter),
+            "sections": hooks.sections_for(hooks.chapter_sections, chapter, request.user),
         },
     )
 

@@ -897,3 +897,20 @@ def test_admin_pages_for_every_community_model(client, staff_member, moderator):
     assert response.status_code == 302
     pending.refresh_from_db()
     assert pending.status == "published"
+
+
+def test_other_apps_add_sections_to_theme_and_chapter_pages(client, monkeypatch, db):
+    from types import SimpleNamespace
+
+    from community import hooks
+
+    item = SimpleNamespace(title="Failing forward webinar", get_absolute_url=lambda: "/webinars/x/")
+    monkeypatch.setattr(hooks, "theme_sections", [])
+    monkeypatch.setattr(hooks, "chapter_sections", [])
+    hooks.register_theme_section(lambda theme, user: {"title": "Webinars", "items": [item]})
+    hooks.register_chapter_section(lambda chapter, user: None)
+    theme = ThemeFactory()
+    response = client.get(theme.get_absolute_url())
+    assert "Webinars" in response.text and 'href="/webinars/x/"' in response.text
+    chapter = ChapterFactory()
+    assert "data-section" not in client.get(chapter.get_absolute_url()).text
