@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from catalogue import api as catalogue_api
+from community import api as community_api
 from core.docs import DocsView
 from hubs import api as hubs_api
 from webinars import api as webinars_api
@@ -15,6 +16,10 @@ router.register("hubs", hubs_api.HubViewSet, basename="hub")
 router.register("assessments", hubs_api.AssessmentViewSet, basename="assessment")
 router.register("solutions", catalogue_api.SolutionViewSet, basename="solution")
 router.register("webinars", webinars_api.WebinarViewSet, basename="webinar")
+router.register("themes", community_api.ThemeViewSet, basename="theme")
+router.register("chapters", community_api.ChapterViewSet, basename="chapter")
+router.register("forums", community_api.ForumViewSet, basename="forum")
+router.register("threads", community_api.ThreadViewSet, basename="thread")
 
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),

@@ -385,6 +385,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Community of Practice ------------------------------------------------------------
+
+# A new member's first N posts wait for a moderator's approval (0 turns this off).
+COMMUNITY_APPROVAL_FIRST_POSTS = env.get_int("COMMUNITY_APPROVAL_FIRST_POSTS", 2, minimum=0)
+# Posting limits per member (threads and replies together), counted in the Redis cache.
+COMMUNITY_POST_RATE_PER_MINUTE = env.get_int("COMMUNITY_POST_RATE_PER_MINUTE", 5, minimum=1)
+COMMUNITY_POST_RATE_PER_DAY = env.get_int("COMMUNITY_POST_RATE_PER_DAY", 100, minimum=1)
+COMMUNITY_POSTS_PER_PAGE = 20
+
 # --- Security -----------------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from catalogue.feeds import NewlyVettedSolutions
+from community.feeds import BlogFeed
 from core import views as core_views
 from webinars.feeds import UpcomingWebinarsFeed
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("hubs/", include("hubs.urls")),
     path("solutions/", include("catalogue.urls")),
+    path("community/", include("community.urls")),
+    path("feeds/blog/", BlogFeed(), name="feed-blog"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("feeds/solutions/", NewlyVettedSolutions(), name="feed-solutions"),

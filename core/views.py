@@ -10,16 +10,17 @@ from . import health
 @require_safe
 def home(request):
     from catalogue.selectors import featured_solutions
+    from community import selectors as community
     from webinars.selectors import next_webinars
 
     return render(
         request,
         "core/home.html",
         {
-            "theme": None,
+            "theme": community.current_theme(),
             "solutions": featured_solutions(limit=3),
             "webinars": next_webinars(viewer=request.user, limit=3),
-            "discussions": [],
+            "discussions": community.latest_discussions(request.user),
         },
     )
 
