@@ -21,4 +21,18 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community of Practice")
 
     def ready(self):
+        from notifications.kinds import Frequency, register_kind
+
         post_migrate.connect(_ensure_reference_data, sender=self)
+        register_kind(
+            "community.mention",
+            label=_("Someone mentions you in the forums"),
+            default=Frequency.IMMEDIATELY,
+            template="community/notifications/mention",
+        )
+        register_kind(
+            "community.reply",
+            label=_("New posts in threads and forums you follow"),
+            default=Frequency.DAILY,
+            template="community/notifications/reply",
+        )

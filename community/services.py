@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -180,17 +181,51 @@ def _record_mentions(post: Post) -> list[Mention]:
     )
 
 
-def notify_mentions(*, post: Post) -> list[Mention]:
-    """The one place that tells mentioned members about a published post.
+def notify_mentions(*, post: Post, now: datetime | None = None) -> list[Mention]:
+    """Tell members mentioned in a visible post, once each, through the notification outbox.
 
-    Delivery (e-mail, in-app) belongs to the notifications outbox; until it is wired in, the
-    Mention rows are the record and nothing is sent. Called once a post becomes visible.
+    Called inside the transaction that publishes the post, so a rollback sends nothing.
+    Followers of the thread or its forum are told too (community.reply), except the author
+    and the members already told by their mention.
     """
+    from notifications.services import notify_many
+
     if post.status != Status.PUBLISHED or post.thread.status != Status.PUBLISHED:
         return []
-    mentions = list(post.mentions.filter(notified__isnull=True))
+    now = now or timezone.now()
+    mentions = list(post.mentions.filter(notified__isnull=True).select_related("member"))
+    payload = {
+        "author": post.author.display_name,
+        "thread": post.thread.title,
+        "excerpt": post.body[:300],
+        "url": reverse("community:post", args=[post.pk]),
+    }
     if mentions:
-        logger.info("Post %s mentions %s member(s)", post.pk, len(mentions))
+        notify_many(
+            recipients=[m.member for m in mentions],
+            kind="community.mention",
+            target=post,
+            payload=payload,
+            now=now,
+        )
+        Mention.objects.filter(pk__in=[m.pk for m in mentions]).update(notified=now)
+    if not post.revisions.exists():  # a new post, not an edit
+        followers = (
+            User.objects.filter(
+                Q(community_subscriptions__thread=post.thread)
+                | Q(community_subscriptions__category=post.thread.category)
+            )
+            .exclude(pk=post.author_id)
+            .exclude(pk__in=[m.member_id for m in mentions])
+            .distinct()
+        )
+        notify_many(
+            recipients=list(followers),
+            kind="community.reply",
+            target=post,
+            payload=payload,
+            now=now,
+        )
     return mentions
 
 
@@ -262,7 +297,7 @@ def thread_create(
     _record_mentions(post)
     Subscription.objects.get_or_create(member=author, thread=thread)
     _count_rate(author, now)
-    transaction.on_commit(lambda: notify_mentions(post=post))
+    notify_mentions(post=post, now=now)
     return thread
 
 
@@ -290,7 +325,7 @@ def post_reply(*, thread: Thread, author: User, body: str, now: datetime | None 
     _record_mentions(post)
     if post.status == Status.PUBLISHED:
         _refresh_thread(thread)
-        transaction.on_commit(lambda: notify_mentions(post=post))
+        notify_mentions(post=post, now=now)
     _count_rate(author, now)
     return post
 
@@ -320,7 +355,7 @@ def post_edit(*, post: Post, editor: User, body: str, now: datetime | None = Non
     post.save(update_fields=["body", "edited"])
     new_mentions = _record_mentions(post)
     if new_mentions:
-        transaction.on_commit(lambda: notify_mentions(post=post))
+        notify_mentions(post=post, now=now)
     return post
 
 
@@ -343,7 +378,7 @@ def post_approve(*, post: Post, moderator: User, now: datetime | None = None) ->
         thread.status = Status.PUBLISHED
         thread.save(update_fields=["status"])
     _refresh_thread(thread)
-    transaction.on_commit(lambda: notify_mentions(post=post))
+    notify_mentions(post=post, now=now)
     return post
 
 

@@ -188,7 +188,7 @@ def test_mentions_are_recorded_and_handed_to_notify(member, trusted, monkeypatch
     handle = services.profile_for(other).handle
     assert handle == "bea-bravo"
     calls = []
-    monkeypatch.setattr(services, "notify_mentions", lambda *, post: calls.append(post))
+    monkeypatch.setattr(services, "notify_mentions", lambda *, post, now=None: calls.append(post))
     post = services.post_reply(
         thread=thread,
         author=member,
@@ -203,9 +203,15 @@ def test_notify_mentions_only_for_published_posts(member, trusted):
     services.profile_for(other)
     thread = ThreadFactory()
     post = services.post_reply(thread=thread, author=member, body="hi @carl-charlie")
-    assert [m.member for m in services.notify_mentions(post=post)] == [other]
+    from notifications.models import Notification
+
+    told = Notification.objects.get(kind="community.mention")
+    assert told.recipient == other and told.payload["thread"] == thread.title
+    assert services.notify_mentions(post=post) == []  # each mention is told once
+    Mention.objects.filter(post=post).update(notified=None)
     post.status = "pending"
-    assert services.notify_mentions(post=post) == []
+    assert services.notify_mentions(post=post) == []  # nothing for a post nobody can see
+    assert Notification.objects.filter(kind="community.mention").count() == 1
 
 
 def test_member_cannot_edit_anothers_post_but_moderator_can(member_client, member, moderator):
