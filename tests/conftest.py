@@ -13,6 +13,7 @@ from email.message import EmailMessage
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone, translation
 
 from config.email import smtp_mailer
 
@@ -30,6 +31,9 @@ settings.CACHES["default"]["LOCATION"] = (
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
+    # A request leaves its language active in the thread; start every test in English.
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
     yield
 
 
