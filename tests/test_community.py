@@ -920,3 +920,21 @@ def test_other_apps_add_sections_to_theme_and_chapter_pages(client, monkeypatch,
     assert "Webinars" in response.text and 'href="/webinars/x/"' in response.text
     chapter = ChapterFactory()
     assert "data-section" not in client.get(chapter.get_absolute_url()).text
+
+
+def test_followers_hear_about_new_replies_once_and_not_the_author(member, trusted):
+    from notifications.models import Notification
+
+    thread = ThreadFactory()
+    follower = UserFactory(name="Fola Follower")
+    services.profile_for(follower)
+    Subscription.objects.create(member=follower, thread=thread)
+    Subscription.objects.create(member=member, thread=thread)
+    mentioned = UserFactory(name="Mina Mentioned")
+    Subscription.objects.create(member=mentioned, category=thread.category)
+    handle = services.profile_for(mentioned).handle
+    services.post_reply(thread=thread, author=member, body=f"Good point, @{handle}.")
+    replies = Notification.objects.filter(kind="community.reply")
+    assert list(replies.values_list("recipient", flat=True)) == [follower.pk]  # not the author
+    assert Notification.objects.get(kind="community.mention").recipient == mentioned  # told once
+    assert replies.get().payload["thread"] == thread.title
