@@ -502,3 +502,21 @@ def test_organisers_change_the_time_in_the_hosts_zone(
     # 08:00 in Santiago (UTC-4 in April) is 12:00 UTC.
     assert webinar.starts_at.isoformat() == "2030-04-09T12:00:00+00:00"
     assert webinar.sequence == 1 and len(callbacks) == 1
+
+
+def test_webinars_link_to_themes_chapters_and_hubs(client, db):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    nasa = client.get("/webinars/", {"theme": "2013-06", "when": "past"})
+    assert nasa.status_code == 200
+    theme_page = client.get("/community/themes/2013-06/").content.decode()
+    assert "/webinars/sample-lessons-learned-nasa/" in theme_page
+    chapter_page = client.get("/community/chapters/asia-pacific/").content.decode()
+    assert "/webinars/sample-finance-and-development-asia-pacific/" in chapter_page
+    api = client.get("/api/v1/webinars/", {"chapter": "latin-america-caribbean"}).json()
+    assert [w["slug"] for w in api["results"]] == ["sample-universidades-centros-de-conocimiento"]
+    assert api["results"][0]["host_hub"] == "amexcid"
+    assert client.get("/api/v1/webinars/", {"chapter": "atlantis"}).status_code == 400
+    page = client.get("/webinars/", {"chapter": "atlantis"})
+    assert page.status_code == 200 and "Select a valid choice" in page.content.decode()

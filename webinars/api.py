@@ -16,6 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from community.models import Chapter, Theme
+
 from . import services
 from .models import Registration, Speaker, Webinar
 from .permissions import CanRegister, can_see_join_link
@@ -35,6 +37,9 @@ class MyRegistrationSerializer(serializers.ModelSerializer):
 
 class WebinarSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
+    theme = serializers.SlugRelatedField(slug_field="month", read_only=True, allow_null=True)
+    chapter = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    host_hub = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     speakers = serializers.SerializerMethodField()
     current_status = serializers.SerializerMethodField()
     registration_open = serializers.SerializerMethodField()
@@ -48,6 +53,9 @@ class WebinarSerializer(serializers.ModelSerializer):
             "slug",
             "url",
             "title",
+            "theme",
+            "chapter",
+            "host_hub",
             "description",
             "host_organisation",
             "host_time_zone",
@@ -116,6 +124,18 @@ class WebinarFilterSerializer(serializers.Serializer):
     language = serializers.ChoiceField(
         choices=[code for code, _name in ALL_LANGUAGES], required=False
     )
+    theme = serializers.SlugRelatedField(
+        slug_field="month",
+        queryset=Theme.objects.all(),
+        required=False,
+        help_text="A theme's month, YYYY-MM.",
+    )
+    chapter = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Chapter.objects.all(),
+        required=False,
+        help_text="A chapter's address.",
+    )
 
 
 class RegistrationResultSerializer(serializers.ModelSerializer):
@@ -151,6 +171,8 @@ _ERRORS = {
             OpenApiParameter(
                 "language", description="A language code such as es, pt-br, fr, id, en."
             ),
+            OpenApiParameter("theme", description="A monthly theme, YYYY-MM."),
+            OpenApiParameter("chapter", description="A regional chapter's address."),
         ]
     )
 )
@@ -171,8 +193,9 @@ class WebinarViewSet(viewsets.ReadOnlyModelViewSet):
             filters = WebinarFilterSerializer(data=self.request.query_params)
             filters.is_valid(raise_exception=True)
             queryset = queryset.listed()
-            if filters.validated_data.get("language"):
-                queryset = queryset.filter(language=filters.validated_data["language"])
+            for field in ("language", "theme", "chapter"):
+                if filters.validated_data.get(field):
+                    queryset = queryset.filter(**{field: filters.validated_data[field]})
             queryset = (
                 queryset.past_with_recordings()
                 if filters.validated_data["when"] == "past"

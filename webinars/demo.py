@@ -153,9 +153,42 @@ def load() -> None:
                 "materials": "- Slides (sample)\n- Reading list (sample)" if past else "",
                 "is_sample": True,
                 "is_published": True,
+                **_links(data["slug"]),
             },
         )
         for order, key in enumerate(data["speakers"]):
             WebinarSpeaker.objects.update_or_create(
                 webinar=webinar, speaker=speakers[key], defaults={"order": order}
             )
+
+
+# Which community pages and hub each sample webinar belongs to (when those records exist).
+LINKS = {
+    "sample-lessons-learned-nasa": {"theme": "2013-06"},
+    "sample-finance-and-development-asia-pacific": {"chapter": "asia-pacific"},
+    "sample-universidades-centros-de-conocimiento": {
+        "chapter": "latin-america-caribbean",
+        "host_hub": "amexcid",
+    },
+    "sample-public-private-knowledge-exchange": {"theme": "current"},
+}
+
+
+def _links(slug: str) -> dict:
+    from django.utils import timezone
+
+    from community.models import Chapter, Theme
+    from hubs.models import Hub
+
+    wanted = LINKS.get(slug, {})
+    links = {}
+    if "theme" in wanted:
+        month = (
+            timezone.now().strftime("%Y-%m") if wanted["theme"] == "current" else wanted["theme"]
+        )
+        links["theme"] = Theme.objects.filter(month=month).first()
+    if "chapter" in wanted:
+        links["chapter"] = Chapter.objects.filter(slug=wanted["chapter"]).first()
+    if "host_hub" in wanted:
+        links["host_hub"] = Hub.objects.filter(slug=wanted["host_hub"]).first()
+    return links

@@ -2,14 +2,30 @@ from django import forms
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Chapter, Theme
+
 from .models import Feedback
 
 LANGUAGE_NAMES = dict(ALL_LANGUAGES)
 
 
 class WebinarFilterForm(forms.Form):
-    """The list's filters. Themes and chapters join once the community issue lands."""
+    """The list's filters: monthly theme, regional chapter, language."""
 
+    theme = forms.ModelChoiceField(
+        label=_("Monthly theme"),
+        queryset=Theme.objects.order_by("-month"),
+        to_field_name="month",
+        required=False,
+        empty_label=_("Any theme"),
+    )
+    chapter = forms.ModelChoiceField(
+        label=_("Regional chapter"),
+        queryset=Chapter.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Any chapter"),
+    )
     language = forms.ChoiceField(label=_("Language"), required=False)
 
     def __init__(self, *args, languages=(), **kwargs):

@@ -90,15 +90,21 @@ class WebinarQuerySet(models.QuerySet):
 
     def with_card_data(self, *, viewer=None) -> WebinarQuerySet:
         """Speakers, the confirmed count and (for a signed-in viewer) their registration."""
-        qs = self.prefetch_related(
-            Prefetch(
-                "webinarspeaker_set",
-                queryset=WebinarSpeaker.objects.select_related("speaker").order_by("order", "pk"),
-                to_attr="speaker_links",
+        qs = (
+            self.select_related("theme", "chapter", "host_hub")
+            .prefetch_related(
+                Prefetch(
+                    "webinarspeaker_set",
+                    queryset=WebinarSpeaker.objects.select_related("speaker").order_by(
+                        "order", "pk"
+                    ),
+                    to_attr="speaker_links",
+                )
             )
-        ).annotate(
-            confirmed_count=Count(
-                "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
+            .annotate(
+                confirmed_count=Count(
+                    "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
+                )
             )
         )
         if viewer is not None and viewer.is_authenticated:
@@ -126,7 +132,31 @@ class Webinar(models.Model):
     host_organisation = models.CharField(
         _("host organisation"),
         max_length=200,
-        help_text=_("Until hub profiles exist, the name of the hosting hub or organisation."),
+        help_text=_("The name of the hosting hub or organisation, as it should be shown."),
+    )
+    host_hub = models.ForeignKey(
+        "hubs.Hub",
+        verbose_name=_("host hub"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="webinars",
+    )
+    theme = models.ForeignKey(
+        "community.Theme",
+        verbose_name=_("monthly theme"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="webinars",
+    )
+    chapter = models.ForeignKey(
+        "community.Chapter",
+        verbose_name=_("regional chapter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="webinars",
     )
     host_time_zone = models.CharField(
         _("host's time zone"),

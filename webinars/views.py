@@ -53,8 +53,10 @@ def webinar_list(request):
     base = Webinar.objects.listed()
     languages = sorted(set(base.values_list("language", flat=True).distinct()))
     form = WebinarFilterForm(request.GET or None, languages=languages)
-    if form.is_bound and form.is_valid() and form.cleaned_data["language"]:
-        base = base.filter(language=form.cleaned_data["language"])
+    if form.is_bound and form.is_valid():
+        for field in ("language", "theme", "chapter"):
+            if form.cleaned_data[field]:
+                base = base.filter(**{field: form.cleaned_data[field]})
     cards = base.with_card_data(viewer=request.user)
     upcoming = Paginator(cards.upcoming(now=now), PAGE_SIZE).get_page(request.GET.get("page"))
     past = Paginator(cards.past_with_recordings(now=now), PAGE_SIZE).get_page(
