@@ -121,3 +121,26 @@ def test_friendly_403_explains_and_offers_sign_in(rf, db):
     assert "/accounts/login/?next=/somewhere/" in html
     api = permission_denied(rf.get("/api/v1/x/"), PermissionDenied("No."))
     assert api.status_code == 403 and api["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "content_type"),
+    [
+        ("get", "/hubs/?area=he%00alth", None, None),
+        ("get", "/api/v1/webinars/?chapter=a%00b", None, None),
+        (
+            "post",
+            "/api/v1/threads/",
+            '{"forum": "gen\\u0000eral", "title": "t", "body": "b"}',
+            "application/json",
+        ),
+        ("post", "/accounts/login/", {"login": "a\x00b@example.org", "password": "x"}, None),
+    ],
+)
+def test_null_characters_are_refused_with_a_400(client, db, method, path, data, content_type):
+    kwargs = {"content_type": content_type} if content_type else {}
+    response = (
+        getattr(client, method)(path, data, **kwargs) if data is not None else client.get(path)
+    )
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
