@@ -273,3 +273,14 @@ def test_translations_are_shown_in_the_viewers_language(client, demo):
         "Rede de bancos de leite humano" in portuguese
         and "Human milk bank network" not in portuguese
     )
+
+
+def test_reindex_rebuilds_every_vetted_solution(demo):
+    from io import StringIO
+
+    SolutionSearch.objects.update(translations={}, document=None)
+    out = StringIO()
+    call_command("reindex_solutions", stdout=out)
+    assert f"Reindexed {Solution.objects.exclude(published=None).count()} solution(s)." in out.getvalue()
+    assert slugs("banco de leche") == ["human-milk-banks"]
+    assert SolutionSearch.objects.get(slug="human-milk-banks").translations["title"]["en"] == "Human milk bank network"
