@@ -1,6 +1,7 @@
 """The versioned JSON API: ``/api/v1/…``, its OpenAPI 3 schema and browsable docs."""
 
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
@@ -28,6 +29,7 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The schema only changes with a deployment: cache it (per language) for an hour.
+    path("schema/", cache_page(3600)(SpectacularAPIView.as_view()), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

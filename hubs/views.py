@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalogue.models import SolutionSearch
+from webinars.models import Webinar
 
 from . import changes as hub_changes
 from . import selectors, services
@@ -77,6 +78,9 @@ def detail(request, slug):
             "pending": hub.proposals.filter(status=HubProposal.Status.PENDING).count()
             if editor or curator
             else 0,
+            "webinars": Webinar.objects.visible_to(request.user)
+            .filter(host_hub=hub)
+            .order_by("-starts_at")[:5],
             "solutions": SolutionSearch.objects.filter(hubs__contains=[hub.slug]).order_by(
                 "-vetted_at"
             )[:10],

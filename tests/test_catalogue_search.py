@@ -281,6 +281,12 @@ def test_reindex_rebuilds_every_vetted_solution(demo):
     SolutionSearch.objects.update(translations={}, document=None)
     out = StringIO()
     call_command("reindex_solutions", stdout=out)
-    assert f"Reindexed {Solution.objects.exclude(published=None).count()} solution(s)." in out.getvalue()
+    assert (
+        f"Reindexed {Solution.objects.exclude(published=None).count()} solution(s)."
+        in out.getvalue()
+    )
     assert slugs("banco de leche") == ["human-milk-banks"]
-    assert SolutionSearch.objects.get(slug="human-milk-banks").translations["title"]["en"] == "Human milk bank network"
+    assert (
+        SolutionSearch.objects.get(slug="human-milk-banks").translations["title"]["en"]
+        == "Human milk bank network"
+    )

@@ -88,6 +88,9 @@ def test_demo_hubs_are_listed_with_their_stated_facts(client, db):
     abc = client.get(reverse("hubs:detail", args=["abc-brazil"])).content.decode()
     assert "1987" in abc and "Ministry of Foreign Affairs" in abc
 
+    amexcid = client.get(reverse("hubs:detail", args=["amexcid"])).content.decode()
+    assert "/webinars/sample-universidades-centros-de-conocimiento/" in amexcid  # its webinars
+
     fiocruz = client.get(reverse("hubs:detail", args=["fiocruz"])).content.decode()
     assert "/solutions/human-milk-banks/" in fiocruz  # its vetted solutions
 
