@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.forms import add_service_errors
 from core.permissions import is_verified_member, verified_member_required
 
 from . import hooks, selectors, services
@@ -53,14 +54,6 @@ from .permissions import (
 )
 
 PAGE_SIZE = 20
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _rate_limited(form, error: services.PostingRateLimited) -> None:
@@ -164,7 +157,7 @@ def thread_create(request, slug):
             _rate_limited(form, error)
             status = 429
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             if thread.status == Status.PENDING:
                 messages.info(
@@ -256,7 +249,7 @@ def thread_reply(request, pk):
             _rate_limited(form, error)
             status = 429
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             if post.status == Status.PENDING:
                 messages.info(
@@ -356,7 +349,7 @@ def post_edit(request, pk):
         try:
             services.post_edit(post=post, editor=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Your changes are saved; the previous text is kept in the edit history.")
@@ -380,7 +373,7 @@ def post_flag(request, pk):
         try:
             services.post_flag(post=post, reporter=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Thank you. The moderators will look at this post."))
             return redirect(post)
@@ -544,7 +537,7 @@ def solution_endorse(request, pk):
                 justification=form.cleaned_data["justification"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Thank you for your endorsement."))
             return redirect(solution.lab)
@@ -612,7 +605,7 @@ def blog_create(request):
         try:
             post = services.blogpost_create(author=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your blog post is published."))
             return redirect(post)

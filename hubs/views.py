@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalogue.models import SolutionSearch
+from core.forms import add_service_errors
 from webinars.models import Webinar
 
 from . import changes as hub_changes
@@ -23,14 +24,6 @@ from .models import Hub, HubProposal
 from .permissions import can_propose_change, is_curator, is_hub_editor
 
 PAGE_SIZE = 20
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @require_safe
@@ -131,7 +124,7 @@ def propose(request, slug):
                 comment=form.cleaned_data.get("comment", ""),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Thank you. A curator will review your proposal before it is published.")
@@ -155,7 +148,7 @@ def edit(request, slug):
                 logo=form.cleaned_data.get("logo"),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("The profile has been updated and the change recorded in its history.")

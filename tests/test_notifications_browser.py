@@ -5,24 +5,16 @@ import pytest
 from notifications.models import Notification
 
 from .accessibility import assert_accessible
-from .factories import PASSWORD
+from .browser import log_in
 from .notification_factories import NotificationFactory
 
 pytestmark = [pytest.mark.browser]
 
 
-def _log_in(page, member):
-    page.goto(page.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(member.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(page.base_url + "/")
-
-
 def test_bell_list_and_mark_read(page, member):
     NotificationFactory(recipient=member, payload={"title": "Webinar tomorrow", "url": "/"})
     NotificationFactory(recipient=member, payload={"title": "New vetted solution", "url": "/"})
-    _log_in(page, member)
+    log_in(page, member.email)
     bell = page.get_by_role("link", name="Notifications (2 unread)")
     assert bell.is_visible()
     bell.click()

@@ -11,7 +11,8 @@ from webinars.models import Registration
 
 from . import webinars_support
 from .accessibility import assert_accessible
-from .factories import PASSWORD, UserFactory
+from .browser import log_in
+from .factories import UserFactory
 from .webinars_support import SpeakerFactory, WebinarFactory
 
 pytestmark = [pytest.mark.browser]
@@ -32,11 +33,7 @@ def test_register_see_confirmation_and_cancel(page, eager_tasks):
     )
     member = UserFactory(time_zone="Asia/Jakarta")
 
-    page.goto(page.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(member.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(page.base_url + "/")
+    log_in(page, member.email)
 
     page.get_by_role("link", name="Webinars").click()
     page.wait_for_url("**/webinars/")
@@ -79,11 +76,7 @@ def test_organiser_and_feedback_pages_are_accessible(page, eager_tasks):
         webinar=past, user=member, status="confirmed", queued_at=starts_at - timedelta(days=3)
     )
 
-    page.goto(page.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(member.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(page.base_url + "/")
+    log_in(page, member.email)
 
     page.goto(page.base_url + past.get_absolute_url())
     assert_accessible(page)
