@@ -520,3 +520,22 @@ def test_webinars_link_to_themes_chapters_and_hubs(client, db):
     assert client.get("/api/v1/webinars/", {"chapter": "atlantis"}).status_code == 400
     page = client.get("/webinars/", {"chapter": "atlantis"})
     assert page.status_code == 200 and "Select a valid choice" in page.content.decode()
+
+
+def test_speaker_photo_is_checked_by_content_and_size(db):
+    import io
+
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from webinars.models import Speaker
+
+    speaker = Speaker(name="Ana", sector="public")
+    speaker.photo = SimpleUploadedFile("ana.png", b"<svg onload=alert(1)>")
+    with pytest.raises(ValidationError, match="valid image"):
+        speaker.full_clean()
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(buffer, "PNG")
+    speaker.photo = SimpleUploadedFile("ana.png", buffer.getvalue())
+    speaker.full_clean()

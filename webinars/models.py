@@ -22,8 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_time_zone
+from core.uploads import MaxFileSize, validate_image_content
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
+
+
+SPEAKER_PHOTO_MAX_BYTES = 1024 * 1024
 
 
 class Speaker(models.Model):
@@ -42,7 +46,11 @@ class Speaker(models.Model):
         _("photo"),
         upload_to="speakers/",
         blank=True,
-        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
+        validators=[
+            FileExtensionValidator(["jpg", "jpeg", "png", "webp"]),
+            MaxFileSize(SPEAKER_PHOTO_MAX_BYTES),
+            validate_image_content,  # by content, not only by name
+        ],
     )
     is_sample = models.BooleanField(_("sample record"), default=False)
 
