@@ -351,6 +351,15 @@ class Replication(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1950)])
     result = models.TextField(_("result"), max_length=2000)
     evidence_url = models.URLField(_("evidence"), blank=True)
+    exchange = models.ForeignKey(
+        "exchanges.Exchange",
+        verbose_name=_("exchange"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replications",
+        help_text=_("The exchange on the portal that led to this adaptation, if any."),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "community",
     "webinars",
     "notifications",
+    "exchanges",
 ]
 
 MIDDLEWARE = [

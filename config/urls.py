@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("hubs/", include("hubs.urls")),
     path("solutions/", include("catalogue.urls")),
+    path("requests/", include("exchanges.request_urls")),
+    path("exchanges/", include("exchanges.urls")),
     path("community/", include("community.urls")),
     path("feeds/blog/", BlogFeed(), name="feed-blog"),
     path("accounts/", include("accounts.urls")),

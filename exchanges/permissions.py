@@ -1,0 +1,133 @@
+"""Who may see and do what with requests and exchanges. Services, views, API and templates use these.
+
+- A public request is visible to everyone; a restricted one to its requester, the
+  curators and the editors of any hub.
+- Any verified member may post a request; only its requester edits, withdraws or
+  accepts and declines matches.
+- Editors of a published hub (other than the requesting hub) may offer.
+- Curators broker matches.
+- An exchange is seen like its request (or by everyone when recorded directly). It is
+  managed (plan, status) by the editors of the hubs taking part, its requester and the
+  curators; each side reports its own results.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from core.permissions import is_verified_member
+from hubs.models import Hub
+from hubs.permissions import is_curator
+
+
+def edits_any_hub(user) -> bool:
+    return is_verified_member(user) and user.edited_hubs.exists()
+
+
+def editable_hubs(user):
+    """The hubs a member edits (none for anonymous or unverified members)."""
+    if not is_verified_member(user):
+        return Hub.objects.none()
+    return Hub.objects.filter(editors=user)
+
+
+# --- Requests ------------------------------------------------------------------------------
+
+
+def can_see_request(user, request) -> bool:
+    if request.is_public:
+        return True
+    if not is_verified_member(user):
+        return False
+    return request.requester_id == user.pk or is_curator(user) or edits_any_hub(user)
+
+
+def visible_requests_filter(user) -> Q:
+    """A Q object over KnowledgeRequest for the requests ``user`` may see."""
+    public = Q(visibility="public")
+    if not is_verified_member(user):
+        return public
+    if is_curator(user) or edits_any_hub(user):
+        return Q()
+    return public | Q(requester=user)
+
+
+def can_post_request(user) -> bool:
+    return is_verified_member(user)
+
+
+def is_requester(user, request) -> bool:
+    return is_verified_member(user) and request.requester_id == user.pk
+
+
+def can_offer(user, request, hub) -> bool:
+    return (
+        request.status == request.Status.OPEN
+        and hub.is_published
+        and hub.pk != request.hub_id
+        and is_verified_member(user)
+        and hub.editors.filter(pk=user.pk).exists()
+    )
+
+
+def can_broker(user) -> bool:
+    return is_curator(user)
+
+
+# --- Exchanges -----------------------------------------------------------------------------
+
+
+def visible_exchanges_filter(user) -> Q:
+    public = Q(is_public=True)
+    if not is_verified_member(user):
+        return public
+    if is_curator(user) or edits_any_hub(user):
+        return Q()
+    return public | Q(request__requester=user) | Q(created_by=user)
+
+
+def can_see_exchange(user, exchange) -> bool:
+    if exchange.is_public:
+        return True
+    if not is_verified_member(user):
+        return False
+    return (
+        is_curator(user)
+        or edits_any_hub(user)
+        or exchange.created_by_id == user.pk
+        or (exchange.request_id is not None and exchange.request.requester_id == user.pk)
+    )
+
+
+def provider_side(user, exchange) -> bool:
+    """An editor of one of the exchange's provider hubs."""
+    return is_verified_member(user) and exchange.provider_hubs.filter(editors=user).exists()
+
+
+def recipient_side(user, exchange) -> bool:
+    """The requester, or an editor of the recipient hub."""
+    if not is_verified_member(user):
+        return False
+    if exchange.request_id is not None and exchange.request.requester_id == user.pk:
+        return True
+    return (
+        exchange.recipient_hub_id is not None
+        and exchange.recipient_hub.editors.filter(pk=user.pk).exists()
+    )
+
+
+def can_manage_exchange(user, exchange) -> bool:
+    return is_curator(user) or provider_side(user, exchange) or recipient_side(user, exchange)
+
+
+def can_report_result(user, exchange, side: str) -> bool:
+    if side == "provider":
+        return provider_side(user, exchange)
+    if side == "recipient":
+        return recipient_side(user, exchange)
+    return False
+
+
+def can_record_exchange(user) -> bool:
+    """Hub editors record exchanges done outside the portal (for a hub they edit)."""
+    return edits_any_hub(user) or is_curator(user)
