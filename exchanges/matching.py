@@ -24,6 +24,55 @@ CANDIDATES = 50
 KEEP_SOLUTIONS = 5
 KEEP_HUBS = 5
 # Weights: text similarity (0..1) dominates; the stated facets break ties and lift near misses.
+# PostgreSQL's Indonesian configuration stems but has no stop-word list: the commonest words.
+INDONESIAN_STOP_WORDS = frozenset(
+    [
+        "ada",
+        "adalah",
+        "agar",
+        "akan",
+        "antara",
+        "atau",
+        "bagi",
+        "bahwa",
+        "banyak",
+        "belum",
+        "bisa",
+        "dalam",
+        "dan",
+        "dapat",
+        "dari",
+        "dengan",
+        "harus",
+        "hanya",
+        "ini",
+        "itu",
+        "juga",
+        "kami",
+        "karena",
+        "ke",
+        "kepada",
+        "kita",
+        "lebih",
+        "masih",
+        "mereka",
+        "oleh",
+        "pada",
+        "para",
+        "perlu",
+        "saat",
+        "sebagai",
+        "seperti",
+        "serta",
+        "setiap",
+        "sudah",
+        "telah",
+        "tersebut",
+        "tidak",
+        "untuk",
+        "yang",
+    ]
+)
 W_TEXT, W_AREA, W_SDG, W_MODALITY, W_LANGUAGE, W_PROVIDES = 1.0, 0.25, 0.1, 0.1, 0.05, 0.5
 
 
@@ -40,7 +89,11 @@ def _request_text(request) -> str:
 
 def meaningful_words(text: str) -> list[str]:
     """Distinct words of three letters or more that no catalogue language treats as a stop word."""
-    words = list(dict.fromkeys(w.lower() for w in WORD.findall(text)))[: MAX_WORDS * 2]
+    words = [
+        w
+        for w in dict.fromkeys(w.lower() for w in WORD.findall(text))
+        if w not in INDONESIAN_STOP_WORDS
+    ][: MAX_WORDS * 2]
     if not words:
         return []
     checks = " AND ".join(
