@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import reduce
+
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -145,6 +148,71 @@ def result_context(assessment: Assessment, user) -> dict:
     }
 
 
+# What each pillar is about, as search words: the vetted solutions, blog posts and webinars that
+# mention them are offered beside the road-map steps of that pillar.
+PILLAR_TOPICS = {
+    "organisation": ("institutional", "mandate", "governance"),
+    "partnerships": ("partnership", "triangular", "partners"),
+    "coordination": ("coordination", "coordinating", "inter-ministerial"),
+    "people": ("staff", "training", "skills"),
+    "financing": ("financing", "budget", "fund"),
+    "knowledge": ("validation", "documentation", "packaging"),
+    "exchange": ("exchange", "field visit", "secondment"),
+    "results": ("monitoring", "evaluation", "results"),
+}
+RESOURCES_PER_KIND = 2
+
+
+def learning_resources(pillar_codes) -> dict[str, dict[str, list]]:
+    """Per pillar: a few vetted solutions, blog posts and webinars on its topic (newest first).
+
+    Three short indexed queries per pillar, for at most the eight pillars of a questionnaire.
+    """
+    from django.contrib.postgres.search import SearchQuery
+
+    from catalogue.models import SolutionSearch
+    from community.models import BlogPost
+    from webinars.models import Webinar
+
+    resources: dict[str, dict[str, list]] = {}
+    for code in dict.fromkeys(pillar_codes):
+        words = PILLAR_TOPICS.get(code)
+        if not words:
+            continue
+        query = " or ".join(f'"{w}"' for w in words)
+        text = reduce(
+            lambda a, b: a | b,
+            (SearchQuery(query, search_type="websearch", config=c) for c in ("simple", "english")),
+        )
+        mentions = reduce(
+            lambda a, b: a | b,
+            (Q(title__icontains=w) | Q(summary__icontains=w) for w in words),
+        )
+        described = reduce(
+            lambda a, b: a | b, (Q(title__icontains=w) | Q(description__icontains=w) for w in words)
+        )
+        resources[code] = {
+            "solutions": list(
+                SolutionSearch.objects.filter(document=text)
+                .only("slug", "title", "translations")
+                .order_by("-vetted_at")[:RESOURCES_PER_KIND]
+            ),
+            "posts": list(
+                BlogPost.objects.published()
+                .filter(mentions)
+                .only("slug", "title")
+                .order_by("-published_at")[:RESOURCES_PER_KIND]
+            ),
+            "webinars": list(
+                Webinar.objects.listed()
+                .filter(described)
+                .only("slug", "title", "starts_at")
+                .order_by("-starts_at")[:RESOURCES_PER_KIND]
+            ),
+        }
+    return resources
+
+
 def roadmap(hub: Hub) -> list[dict]:
     """The hub's steps, each with hubs that have published a high level on the same question."""
     steps = list(
@@ -170,10 +238,12 @@ def roadmap(hub: Hub) -> list[dict]:
         )
         for code, slug, name in rows:
             examples.setdefault(code, []).append((slug, name))
+    resources = learning_resources(step.question.pillar.code for step in steps if step.question)
     return [
         {
             "step": step,
             "examples": examples.get(step.question.code, [])[:3] if step.question else [],
+            "resources": resources.get(step.question.pillar.code) if step.question else None,
         }
         for step in steps
     ]

@@ -328,3 +328,32 @@ def test_second_assessment_shows_the_change_per_pillar(client, hub, editor):
     assert "Change since last time" in page and "+2.0" in page
     index = client.get(reverse("hubs:assessments", args=[hub.slug])).content.decode()
     assert "1.0" in index and "3.0" in index
+
+
+def test_road_map_steps_point_to_solutions_posts_and_webinars_on_their_pillar(client, hub, editor):
+    from django.core.management import call_command
+
+    from community.models import BlogPost
+
+    from .webinars_support import WebinarFactory
+
+    call_command("load_demo")
+    BlogPost.objects.create(
+        slug="monitoring-lessons", title="Monitoring exchanges cheaply", body="…", author=editor
+    )
+    BlogPost.objects.create(
+        slug="draft-monitoring",
+        title="Draft on monitoring",
+        body="…",
+        author=editor,
+        is_published=False,
+    )
+    WebinarFactory(title="Evaluation of peer learning", is_published=True)
+    WebinarFactory(title="Evaluation, cancelled", is_published=True, status="cancelled")
+    _submit(hub, editor, {pillar.code: 4 for pillar in Pillar.objects.all()} | {"results": 0})
+    client.force_login(editor)
+    page = client.get(reverse("hubs:roadmap", args=[hub.slug])).content.decode()
+    assert "To learn from:" in page
+    assert "Monitoring exchanges cheaply" in page and "Draft on monitoring" not in page
+    assert "Evaluation of peer learning" in page and "Evaluation, cancelled" not in page
+    assert re.search(r'href="/solutions/[\w-]+/"[^>]*>[^<]+</a> <span class="tag">solution', page)
