@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION = [
     ("hubs:directory", _("Hubs")),
     ("catalogue:search", _("Solutions")),
+    ("requests:list", _("Requests")),
+    ("exchanges:dashboard", _("Exchanges")),
     ("community:index", _("Community")),
     ("webinars:list", _("Webinars")),
 ]
