@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -73,6 +74,12 @@ class RequestForm(forms.ModelForm):
         self.fields["priority_area"].queryset = PriorityArea.objects.all()
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("institution", getattr(user, "organisation", "") or "")
+            language = get_language() or ""
+            codes = {code for code, _name in self.fields["language"].choices}
+            for code in (language, language.split("-")[0]):
+                if code in codes:
+                    self.initial.setdefault("language", code)
+                    break
 
     def service_data(self) -> dict:
         """What exchanges.services.request_post / request_update take."""

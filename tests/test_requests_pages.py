@@ -666,3 +666,43 @@ def test_notification_templates_render(db, kind, payload, expected):
     assert expected in subject or expected in item
     assert "Milk" in text and "https://portal.example/requests/milk/" in text
     assert "Milk" in html and "https://portal.example/requests/milk/" in html
+
+
+# --- In the browser --------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_post_a_request_and_offer_in_the_browser(page):
+    from playwright.sync_api import expect
+
+    from .accessibility import assert_accessible
+    from .browser import log_in
+
+    call_command("load_demo")
+    member = UserFactory(email="asker@example.org", organisation="Ministry of Health")
+    editor = UserFactory(email="fiocruz-editor@example.org")
+    Hub.objects.get(slug="fiocruz").editors.add(editor)
+
+    log_in(page, member.email)
+    page.goto(page.base_url + reverse("requests:list"))
+    assert_accessible(page)
+    page.get_by_role("link", name="Post a request").click()
+    assert_accessible(page)
+    page.get_by_label("Title").fill("Donated milk for premature babies")
+    page.get_by_label("The challenge, in your words").fill(MILK_CHALLENGE)
+    page.get_by_label("Country").select_option("MZ")
+    page.get_by_label("Field visit").check()
+    page.get_by_role("button", name="Post the request").click()
+    expect(page.get_by_text("Your request is posted.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Suggested solutions")).to_be_visible()
+    expect(page.get_by_role("link", name="Human milk bank network").first).to_be_visible()
+    assert_accessible(page)
+    slug = KnowledgeRequest.objects.get().slug
+
+    log_in(page, editor.email)
+    page.goto(page.base_url + reverse("requests:detail", args=[slug]))
+    page.get_by_label("Your offer").fill("We can host a field visit to our reference centre.")
+    page.get_by_role("button", name="Send the offer").click()
+    expect(page.get_by_text("Your offer has been sent.")).to_be_visible()
+    assert_accessible(page)
+    assert Offer.objects.get().hub.slug == "fiocruz"
