@@ -255,6 +255,8 @@ def test_an_editor_may_ask_on_behalf_of_their_hub(client, editor, hub):
 
 def test_the_form_starts_from_a_solution(client, requester):
     call_command("load_demo")
+    solution_page = client.get(reverse("catalogue:detail", args=["human-milk-banks"])).text
+    assert f'href="{reverse("requests:new")}?solution=human-milk-banks"' in solution_page
     client.force_login(requester)
     response = client.get(reverse("requests:new"), {"solution": "human-milk-banks"})
     assert response.status_code == 200
