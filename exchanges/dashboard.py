@@ -25,6 +25,8 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from catalogue.models import Modality
 from hubs.models import Hub, PriorityArea
@@ -52,8 +54,14 @@ def with_year(queryset):
     return queryset.annotate(exchange_year=YEAR)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class YearFilter(django_filters.Filter):
     field_class = forms.IntegerField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class HubSlugFilter(django_filters.ModelChoiceFilter):
+    """A hub's address."""
 
 
 class ExchangeFilter(django_filters.FilterSet):
@@ -80,7 +88,7 @@ class ExchangeFilter(django_filters.FilterSet):
         empty_label=gettext_lazy("All regions"),
         help_text=gettext_lazy("The provider or the recipient country is in the region."),
     )
-    hub = django_filters.ModelChoiceFilter(
+    hub = HubSlugFilter(
         label=gettext_lazy("Hub"),
         queryset=Hub.objects.published().order_by("name"),
         to_field_name="slug",

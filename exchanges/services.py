@@ -449,7 +449,11 @@ def exchange_record(*, user: User, data: dict, now: datetime | None = None) -> E
 
 
 def _lock_exchange(exchange: Exchange) -> Exchange:
-    return Exchange.objects.select_for_update().select_related("request").get(pk=exchange.pk)
+    return (
+        Exchange.objects.select_for_update(of=("self",))
+        .select_related("request")
+        .get(pk=exchange.pk)
+    )
 
 
 @transaction.atomic
