@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -315,4 +315,6 @@ def figures(queryset) -> Figures:
 
 def exchange_list(queryset):
     """The exchanges under the charts, newest first, with what a row shows."""
-    return queryset.select_related("priority_area").order_by("-start_date", "-created", "-pk")
+    return queryset.select_related("priority_area").order_by(
+        F("start_date").desc(nulls_last=True), "-created", "-pk"
+    )
