@@ -9,6 +9,7 @@ from accounts import api as accounts_api
 from catalogue import api as catalogue_api
 from community import api as community_api
 from core.docs import DocsView
+from exchanges import api as exchanges_api
 from hubs import api as hubs_api
 from webinars import api as webinars_api
 
@@ -21,6 +22,8 @@ router.register("themes", community_api.ThemeViewSet, basename="theme")
 router.register("chapters", community_api.ChapterViewSet, basename="chapter")
 router.register("forums", community_api.ForumViewSet, basename="forum")
 router.register("threads", community_api.ThreadViewSet, basename="thread")
+router.register("requests", exchanges_api.RequestViewSet, basename="request")
+router.register("exchanges", exchanges_api.ExchangeViewSet, basename="exchange")
 
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),

@@ -384,6 +384,10 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "webinars.models.Registration.Status",
         "LanguageEnum": "django.conf.global_settings.LANGUAGES",
         "InterfaceLanguageEnum": [code for code, _name in LANGUAGES],
+        "ExchangeStatusEnum": "exchanges.models.Exchange.Status",
+        "KnowledgeRequestStatusEnum": "exchanges.models.KnowledgeRequest.Status",
+        "ModalityEnum": "catalogue.models.Modality",
+        "CountryEnum": "django_countries.countries",
     },
 }
 
