@@ -1,5 +1,6 @@
 """The demonstration requests, matches and exchanges: every state, samples only, idempotent."""
 
+import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -75,3 +76,17 @@ def test_dashboard_with_demo_data_shows_every_chart(client, db):
     # The restricted request's title is nowhere in the public API either.
     api = client.get("/api/v1/requests/").json()
     assert "Budget reform in a post-conflict ministry of finance" not in str(api)
+
+
+def test_load_demo_loads_only_the_apps_asked_for_and_refuses_unknown_ones(db):
+    from django.core.management.base import CommandError
+
+    from catalogue.models import Solution
+    from exchanges.models import Exchange
+    from hubs.models import Hub
+
+    call_command("load_demo", "hubs", "catalogue")
+    assert Hub.objects.exists() and Solution.objects.exists()
+    assert not Exchange.objects.exists()
+    with pytest.raises(CommandError, match="No such app: nowhere"):
+        call_command("load_demo", "nowhere")

@@ -22,7 +22,7 @@ E = Exchange.Status
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo")
+    call_command("load_demo", "hubs", "catalogue")
 
 
 @pytest.fixture

@@ -194,7 +194,7 @@ def test_anonymous_and_unverified_members_cannot_post(client, db):
 
 
 def test_posting_through_the_form_shows_the_milk_bank_first(client, requester):
-    call_command("load_demo")
+    call_command("load_demo", "hubs", "catalogue")
     client.force_login(requester)
     form = client.get(reverse("requests:new"))
     assert form.status_code == 200
@@ -254,7 +254,7 @@ def test_an_editor_may_ask_on_behalf_of_their_hub(client, editor, hub):
 
 
 def test_the_form_starts_from_a_solution(client, requester):
-    call_command("load_demo")
+    call_command("load_demo", "hubs", "catalogue")
     solution_page = client.get(reverse("catalogue:detail", args=["human-milk-banks"])).text
     assert f'href="{reverse("requests:new")}?solution=human-milk-banks"' in solution_page
     client.force_login(requester)
@@ -560,7 +560,7 @@ def test_for_my_hub_is_for_hub_editors_only(client, db):
 
 
 def test_for_my_hub_lists_requests_suggesting_my_hub_or_its_solutions(client, requester):
-    call_command("load_demo")
+    call_command("load_demo", "hubs", "catalogue")
     fiocruz = Hub.objects.get(slug="fiocruz")
     user = UserFactory()
     fiocruz.editors.add(user)
@@ -602,7 +602,7 @@ def _for_my_hub_queries(client, hub, total: int) -> int:
 
 
 def test_for_my_hub_query_count_does_not_grow(client, db):
-    call_command("load_demo")
+    call_command("load_demo", "hubs", "catalogue")
     fiocruz = Hub.objects.get(slug="fiocruz")
     user = UserFactory()
     fiocruz.editors.add(user)
@@ -680,7 +680,7 @@ def test_post_a_request_and_offer_in_the_browser(page):
     from .accessibility import assert_accessible
     from .browser import log_in
 
-    call_command("load_demo")
+    call_command("load_demo", "hubs", "catalogue")
     member = UserFactory(email="asker@example.org", organisation="Ministry of Health")
     editor = UserFactory(email="fiocruz-editor@example.org")
     Hub.objects.get(slug="fiocruz").editors.add(editor)
