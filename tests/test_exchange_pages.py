@@ -739,3 +739,50 @@ def test_hub_page_query_count_does_not_grow_with_exchanges(
         else:
             make_exchange(provider_hub, recipient_hub, is_public=bool(i % 3))
     assert count() == few
+
+
+# --- In the browser -------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_exchange_is_run_and_rated_in_the_browser(page, exchange, provider_editor, requester):
+    from playwright.sync_api import expect
+
+    from .accessibility import assert_accessible
+    from .browser import log_in
+
+    Exchange.objects.filter(pk=exchange.pk).update(status=E.UNDER_WAY)
+    log_in(page, provider_editor.email)
+    page.goto(page.base_url + url("detail", exchange))
+    assert_accessible(page)
+    page.get_by_text("Report a result").click()
+    page.get_by_label("Reported by the").select_option("provider")
+    page.get_by_label("Outcome").select_option("enhanced_skills")
+    page.get_by_label("What changed").fill("Twelve nurses trained in pasteurisation.")
+    page.get_by_label("Evidence").fill("https://example.org/training")
+    page.get_by_role("button", name="Report the result").click()
+    expect(page.get_by_text("Thank you. The result is recorded.")).to_be_visible()
+    page.get_by_role("button", name="Mark as completed").click()
+    expect(page.get_by_text("The exchange is now “Completed”.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Edit the plan and financing").click()
+    assert_accessible(page)
+    page.get_by_label("Share (%), row 3").fill("10")
+    page.get_by_label("Source, row 3").select_option("private")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The exchange plan is saved.")).to_be_visible()
+    page.goto(page.base_url + reverse("exchanges:new"))
+    assert_accessible(page)
+
+    log_in(page, requester.email)
+    page.goto(page.base_url + url("detail", exchange))
+    page.get_by_text("Rate usefulness").click()
+    page.get_by_label("5 — very useful").check()
+    page.get_by_label("Comment").fill("We opened two banks.")
+    page.get_by_role("button", name="Save the rating").click()
+    expect(page.get_by_text("5 out of 5")).to_be_visible()
+    assert_accessible(page)
+    exchange.refresh_from_db()
+    assert exchange.status == E.COMPLETED and exchange.usefulness == 5
+    assert exchange.results.get().side == "provider"
+    assert exchange.financing.filter(source="private", share=10).exists()
