@@ -9,6 +9,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Solution
@@ -120,6 +121,10 @@ class ExchangePlanForm(forms.ModelForm):
         self.fields["priority_area"].queryset = self.fields["priority_area"].queryset.order_by(
             "name"
         )
+        if self.instance.recipient_hub_id:  # keep the current hub, even if unpublished
+            self.fields["recipient_hub"].queryset = Hub.objects.filter(
+                Q(is_published=True) | Q(pk=self.instance.recipient_hub_id)
+            ).order_by("name")
         if self.instance.pk and not self.is_bound:
             self.initial["solutions"] = list(self.instance.solutions.order_by("slug"))
 

@@ -786,3 +786,33 @@ def test_exchange_is_run_and_rated_in_the_browser(page, exchange, provider_edito
     assert exchange.status == E.COMPLETED and exchange.usefulness == 5
     assert exchange.results.get().side == "provider"
     assert exchange.financing.filter(source="private", share=10).exists()
+
+
+def test_dates_follow_the_viewer_time_zone(client, exchange):
+    from datetime import UTC, date, datetime
+
+    Exchange.objects.filter(pk=exchange.pk).update(
+        status=E.COMPLETED,
+        start_date=date(2026, 3, 2),
+        end_date=date(2026, 3, 6),
+        completed_at=datetime(2026, 3, 6, 23, 30, tzinfo=UTC),
+    )
+    ExchangeResultFactory(exchange=exchange, reported_at=datetime(2026, 3, 7, 23, 30, tzinfo=UTC))
+    html = client.get(url("detail", exchange)).content.decode()
+    assert "From March 2, 2026 to March 6, 2026" in html
+    assert "Completed on March 6, 2026." in html and ">March 7, 2026</time>" in html
+    client.cookies["portal_tz"] = "Asia/Tokyo"
+    html = client.get(url("detail", exchange)).content.decode()
+    assert "From March 2, 2026 to March 6, 2026" in html  # dates stay dates
+    assert "Completed on March 7, 2026." in html and ">March 8, 2026</time>" in html
+
+
+def test_cancelled_exchange_cannot_be_edited(client, exchange, provider_editor):
+    Exchange.objects.filter(pk=exchange.pk).update(status=E.CANCELLED)
+    login(client, provider_editor)
+    html = client.get(url("detail", exchange)).content.decode()
+    assert "Cancelled" in html and url("edit", exchange) not in html
+    before = snapshot(exchange)
+    response = client.post(url("edit", exchange), plan_data(exchange))
+    assert "A cancelled exchange cannot be changed." in response.content.decode()
+    assert snapshot(exchange) == before
