@@ -163,6 +163,10 @@ class ExchangeRecordForm(ExchangePlanForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.may_record_for_anyone = may_record_for_anyone
+        # Published hubs, and the member's own even before they are published.
+        hubs = Hub.objects.filter(Q(is_published=True) | Q(editors=user)).distinct()
+        self.fields["provider_hubs"].queryset = hubs.order_by("name")
+        self.fields["recipient_hub"].queryset = hubs.order_by("name")
 
     def clean(self):
         cleaned = super().clean()

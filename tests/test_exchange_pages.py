@@ -816,3 +816,15 @@ def test_cancelled_exchange_cannot_be_edited(client, exchange, provider_editor):
     response = client.post(url("edit", exchange), plan_data(exchange))
     assert "A cancelled exchange cannot be changed." in response.content.decode()
     assert snapshot(exchange) == before
+
+
+def test_editor_of_an_unpublished_hub_records_for_it(client, db):
+    editor = UserFactory()
+    hub = HubFactory(is_published=False, editors=[editor])
+    HubFactory(name="Someone Else Hub", is_published=False)
+    login(client, editor)
+    html = client.get(reverse("exchanges:new")).content.decode()
+    assert hub.name in html and "Someone Else Hub" not in html
+    response = client.post(reverse("exchanges:new"), record_data(recipient_hub=hub.pk))
+    assert response.status_code == 302
+    assert Exchange.objects.get().recipient_hub == hub
