@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from .models import Criterion, Review, Solution, SolutionRevision, SolutionSearch
+from .models import Criterion, Replication, Review, Solution, SolutionRevision, SolutionSearch
 from .permissions import can_see_revision
 
 REVISION_PARTS = (
@@ -28,7 +28,10 @@ def solution_for_page(slug: str, user) -> tuple[Solution, SolutionRevision] | No
     solution = (
         Solution.objects.filter(slug=slug)
         .select_related("published__priority_area", "published__decided_by")
-        .prefetch_related("hubs", "replications")
+        .prefetch_related(
+            "hubs",
+            Prefetch("replications", queryset=Replication.objects.select_related("exchange")),
+        )
         .first()
     )
     if solution is None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalogue.models import SolutionSearch
 from core.forms import add_service_errors
+from exchanges.exchange_selectors import hub_exchange_summary
 from webinars.models import Webinar
 
 from . import changes as hub_changes
@@ -77,6 +78,7 @@ def detail(request, slug):
             "solutions": SolutionSearch.objects.filter(hubs__contains=[hub.slug]).order_by(
                 "-vetted_at"
             )[:10],
+            "hub_exchanges": hub_exchange_summary(hub, request.user),
             "has_assessment": editor
             or curator
             or hub.assessments.filter(is_published=True, status="submitted").exists(),
