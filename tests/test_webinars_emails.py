@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import icalendar
@@ -369,3 +370,25 @@ def test_a_member_without_a_time_zone_sees_the_hosts_time_and_how_to_add_theirs(
         assert "Host's time (America/Mexico_City)" in body
         assert "Your time" not in body
         assert "/accounts/profile/" in body
+
+
+def test_a_reminder_for_a_webinar_moved_later_since_is_not_mailed(smtp_server, db):
+    starts_at = NOW + timedelta(days=2)
+    webinar = WebinarFactory(starts_at=starts_at, ends_at=starts_at + timedelta(hours=1))
+    member = UserFactory()
+    services.webinar_register(webinar=webinar, user=member, now=NOW)
+    deliver_outbox(now=SOON)
+    smtp_server.wait_for(1)  # the confirmation
+    smtp_server.messages.clear()
+    due = starts_at - timedelta(minutes=59)
+    assert services.reminders_notify_due(now=due) == 1
+    later = starts_at + timedelta(days=1)
+    services.webinar_reschedule(
+        webinar=webinar, starts_at=later, ends_at=later + timedelta(hours=1), now=due
+    )
+    deliver_outbox(now=due + timedelta(minutes=1))
+    smtp_server.wait_for(1)
+    time.sleep(0.3)
+    # The new time is told; "starting in one hour" is not, and will be, a day later.
+    assert [str(m["Subject"]) for m in _to(smtp_server, member)] == [f"New time: {webinar.title}"]
+    assert services.reminders_notify_due(now=later - timedelta(minutes=59)) == 1

@@ -34,7 +34,7 @@ from notifications.kinds import Attachment, EmailExtras, Frequency, register_kin
 from notifications.services import notify_many
 
 from . import ics
-from .models import Registration, Webinar
+from .models import REMINDER_OFFSETS, Registration, Webinar
 from .timezones import dual_times
 
 CONFIRMED = "webinars.confirmed"
@@ -49,6 +49,7 @@ CALENDAR_TYPE = "text/calendar"
 
 # Kinds whose e-mail carries the invitation when the member holds a seat.
 _INVITING = {CONFIRMED, PROMOTED, RESCHEDULED}
+_REMINDER_OFFSET_OF = {kind: offset for offset, kind in REMINDERS.items()}
 
 
 def register_kinds() -> None:
@@ -104,8 +105,14 @@ def _still_due(kind: str, registration: Registration, webinar: Webinar, now: dat
         return registration.status == Registration.Status.WAITLISTED
     if kind == RESCHEDULED:
         return registration.status != Registration.Status.CANCELLED
-    # A reminder: for a seat, before the start.
-    return registration.is_confirmed and state == Webinar.Status.SCHEDULED
+    # A reminder: for a seat, before the start, and not for a time moved later since (its
+    # reminder row was reset and will be due again).
+    offset = REMINDER_OFFSETS[_REMINDER_OFFSET_OF[kind]]
+    return (
+        registration.is_confirmed
+        and state == Webinar.Status.SCHEDULED
+        and webinar.starts_at - now <= offset
+    )
 
 
 def _extras(kind: str, registration: Registration, user, now: datetime) -> EmailExtras | None:
