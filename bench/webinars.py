@@ -3,8 +3,10 @@
 1,000 verified members with API tokens each send one registration over HTTP from 50
 concurrent clients against gunicorn on 127.0.0.1. Expected: exactly 100 confirmed, 900 on
 the waiting list, 0 errors, and then cancelling 10 confirmed seats promotes the first 10
-on the waiting list, in order. The bench's members and webinar are removed afterwards
-(their queued e-mail tasks then find nothing and do nothing).
+on the waiting list, in order. Each registration and promotion writes its notification
+(the e-mail) in the registering transaction: exactly 100 confirmations, 900 waiting-list
+notices and 10 promotions are expected. The bench's members and webinar are removed
+afterwards (their notifications with them; queued delivery tasks then find nothing).
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ class RushReport:
     waitlisted: int = 0
     promoted_in_order: bool = False
     promotion_detail: str = ""
+    notifications: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def notified_exactly(self) -> bool:
+        return self.notifications == {
+            "webinars.confirmed": SEATS,
+            "webinars.waitlisted": MEMBERS - SEATS,
+            "webinars.promoted": CANCELLATIONS,
+        }
 
     @property
     def errors(self) -> int:
@@ -50,6 +61,7 @@ class RushReport:
             and self.waitlisted == MEMBERS - SEATS
             and self.errors == 0
             and self.promoted_in_order
+            and self.notified_exactly
         )
 
     def summary(self) -> str:
@@ -60,7 +72,10 @@ class RushReport:
             f"{self.result.per_second:.1f} registrations/s\n"
             f"Cancelling {CANCELLATIONS} confirmed seats promoted the first {CANCELLATIONS} "
             f"on the waiting list in order: {'yes' if self.promoted_in_order else 'NO'}"
-            f"{' (' + self.promotion_detail + ')' if self.promotion_detail else ''}"
+            f"{' (' + self.promotion_detail + ')' if self.promotion_detail else ''}\n"
+            f"Notifications written with the registrations: "
+            + ", ".join(f"{kind} {n}" for kind, n in sorted(self.notifications.items()))
+            + f" ({'as expected' if self.notified_exactly else 'NOT as expected'})"
         )
 
 
@@ -136,7 +151,10 @@ def _post(base_url: str, path: str, token: str) -> tuple[int, str]:
 
 def run(base_url: str, environment: dict[str, str]) -> RushReport:
     _setup_django(environment)
-    from webinars.models import Registration
+    from django.db.models import Count
+
+    from notifications.models import Notification
+    from webinars.models import Registration, Webinar
 
     tokens = _prepare()
     result = load.Result(name=f"POST register (rush, {SEATS} seats)", concurrency=CLIENTS)
@@ -196,6 +214,14 @@ def run(base_url: str, environment: dict[str, str]) -> RushReport:
                 f"cancel responses {cancelled[:3]}…, promoted {len(promoted)}/{CANCELLATIONS}, "
                 f"confirmed now {still_confirmed}"
             )
+        webinar_id = Webinar.objects.get(slug=SLUG).pk
+        report.notifications = dict(
+            Notification.objects.filter(object_id=str(webinar_id), kind__startswith="webinars.")
+            .order_by()
+            .values("kind")
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n")
+        )
     finally:
         _cleanup()
     return report

@@ -195,7 +195,6 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
     "webinar-reminders": {"task": "webinars.send_due_reminders", "schedule": 60.0},
-    "webinar-pending-emails": {"task": "webinars.sweep_pending_emails", "schedule": 300.0},
     "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 60.0},
     "notifications-digests": {"task": "notifications.tasks.build_digests", "schedule": 900.0},
 }

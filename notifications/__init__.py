@@ -23,6 +23,12 @@ How other apps use it
    ``payload["url"]`` are shown. Item templates should use the payload only (the list
    page runs a constant number of queries).
 
+   For transactional e-mails (invitations, reminders) pass ``digest=False`` (sent at
+   once or not at all) and ``prepare=`` a function that builds, at send time, extra
+   context and attachments (``EmailExtras``, ``Attachment``) from the current state of
+   the object, or says the e-mail is no longer due. See ``notifications.kinds`` and
+   ``webinars/emails.py``.
+
 2. Inside the transaction that makes the change, call a service::
 
        from notifications.services import notify, notify_many

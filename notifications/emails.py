@@ -1,7 +1,8 @@
 """Rendering e-mails: HTML with a plain-text alternative, in the member's language and time zone.
 
 Every message carries a stable ``Message-ID`` (the same on every attempt), RFC 8058
-one-click unsubscribe headers for its kind, and a link back to the portal.
+one-click unsubscribe headers for its kind, and a link back to the portal. A kind's
+``prepare`` (see ``kinds``) may add context and attachments, built at send time.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import email.policy
 from collections import defaultdict
 from contextlib import contextmanager
+from datetime import datetime
 from email.header import Header
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
@@ -20,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .kinds import Frequency, Kind, get_kind
+from .kinds import EmailExtras, Frequency, Kind, get_kind
 from .models import Preference
 from .tokens import DIGEST_PREFIX, make_token
 
@@ -72,20 +75,32 @@ class NotificationEmail(EmailMultiAlternatives):
 
     Django builds messages with the modern ``email`` policy, which parses and refolds
     every header in pure Python (about 4 ms a message here, most of a delivery's CPU).
-    These messages have a fixed shape — text, one HTML alternative, headers we write
-    ourselves — so they are assembled directly: UTF-8 bodies in base64, a UTF-8 subject
-    in encoded words, CRLF line ends. Django's mailers send it as usual.
+    These messages have a fixed shape — text, one HTML alternative, optional attachments,
+    headers we write ourselves — so they are assembled directly: UTF-8 bodies in base64,
+    a UTF-8 subject in encoded words, CRLF line ends. Django's mailers send it as usual.
+
+    With attachments the message is ``multipart/mixed``: the alternative first, then
+    each file (``Content-Disposition: attachment``). An attachment's mimetype may carry
+    parameters (``text/calendar; method=REQUEST``), kept on its ``Content-Type``.
     """
 
     def message(self, *, policy=None):
-        root = MIMEMultipart("alternative", policy=_MIME_POLICY)
+        alternative = MIMEMultipart("alternative", policy=_MIME_POLICY)
         parts = [(self.body, "plain")] + [
             (content, mimetype.split("/", 1)[1]) for content, mimetype in self.alternatives
         ]
         for content, subtype in parts:
             part = MIMEText(content, subtype, "utf-8", policy=_MIME_POLICY)
             del part["MIME-Version"]
-            root.attach(part)
+            alternative.attach(part)
+        if self.attachments:
+            root = MIMEMultipart("mixed", policy=_MIME_POLICY)
+            del alternative["MIME-Version"]
+            root.attach(alternative)
+            for filename, content, mimetype in self.attachments:
+                root.attach(_attachment_part(filename, content, mimetype))
+        else:
+            root = alternative
         subject = str(self.subject)
         root["Subject"] = (
             subject if subject.isascii() else Header(subject, "utf-8").encode(linesep="\r\n")
@@ -98,8 +113,35 @@ class NotificationEmail(EmailMultiAlternatives):
         return root
 
 
+def _attachment_part(filename: str, content: str | bytes, mimetype: str):
+    base, *parameters = (piece.strip() for piece in mimetype.split(";"))
+    maintype, subtype = base.split("/", 1)
+    if maintype == "text":
+        text = content.decode() if isinstance(content, bytes) else content
+        part = MIMEText(text, subtype, "utf-8", policy=_MIME_POLICY)
+    else:
+        data = content.encode() if isinstance(content, str) else content
+        part = MIMEApplication(data, subtype, policy=_MIME_POLICY)
+        if maintype != "application":
+            part.replace_header("Content-Type", base)
+    del part["MIME-Version"]
+    for parameter in parameters:
+        name, _sep, value = parameter.partition("=")
+        part.set_param(name.strip(), value.strip().strip('"'))
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
 def _message(
-    *, user, subject: str, text: str, html: str, message_id: str, unsubscribe: str, language: str
+    *,
+    user,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    unsubscribe: str,
+    language: str,
+    attachments=(),
 ) -> EmailMultiAlternatives:
     message = NotificationEmail(
         subject=" ".join(subject.split()),
@@ -115,6 +157,8 @@ def _message(
         },
     )
     message.attach_alternative(html, "text/html")
+    for attachment in attachments:
+        message.attach(attachment.filename, attachment.content, attachment.mimetype)
     return message
 
 
@@ -128,18 +172,42 @@ def _base_context(user, language: str) -> dict:
     }
 
 
-def build_notification_emails(rows) -> dict:
+def _prepared(rows, now: datetime) -> dict[int, EmailExtras | None]:
+    """Run each kind's ``prepare`` once for the batch's rows of that kind."""
+    by_kind = defaultdict(list)
+    for row in rows:
+        by_kind[row.kind].append(row)
+    extras = {}
+    for key, group in by_kind.items():
+        prepare = kind_or_fallback(key).prepare
+        if prepare is not None:
+            extras.update(prepare(group, now=now))
+    return extras
+
+
+def build_notification_emails(rows, *, now: datetime | None = None) -> dict:
     """{notification pk: message, or None when no e-mail is due any more}."""
     from .services import _mailable_user_ids
 
+    now = now or timezone.now()
     frequencies, versions = _preferences(rows, {row.kind for row in rows})
     mailable = _mailable_user_ids(list({row.recipient_id: row.recipient for row in rows}.values()))
     messages = {}
+    due = []
     for row in rows:
         user = row.recipient
         kind = kind_or_fallback(row.kind)
         frequency = frequencies.get((user.pk, row.kind), kind.default)
         if user.pk not in mailable or not user.is_active or frequency == Frequency.OFF:
+            messages[row.pk] = None
+        else:
+            due.append(row)
+    prepared = _prepared(due, now)
+    for row in due:
+        user = row.recipient
+        kind = kind_or_fallback(row.kind)
+        extras = prepared.get(row.pk, EmailExtras())
+        if extras is None:
             messages[row.pk] = None
             continue
         with member_locale(user) as language:
@@ -153,6 +221,7 @@ def build_notification_emails(rows) -> dict:
                 "kind": kind,
                 "unsubscribe_url": unsubscribe,
                 "link": row.link,
+                **extras.context,
             }
             messages[row.pk] = _message(
                 user=user,
@@ -162,6 +231,7 @@ def build_notification_emails(rows) -> dict:
                 message_id=row.message_id,
                 unsubscribe=unsubscribe,
                 language=language,
+                attachments=extras.attachments,
             )
     return messages
 

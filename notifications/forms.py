@@ -10,11 +10,16 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args, current: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         for kind in all_kinds():
+            help_text = _("Default: %(default)s") % {"default": kind.default.label}
+            if not kind.digest:
+                help_text = " ".join(
+                    [str(help_text), str(_("Never in a digest: it would arrive too late."))]
+                )
             self.fields[kind.key] = forms.ChoiceField(
                 label=kind.label,
-                choices=Frequency.choices,
-                initial=current.get(kind.key, kind.default),
-                help_text=_("Default: %(default)s") % {"default": kind.default.label},
+                choices=[(value, Frequency(value).label) for value in kind.frequencies],
+                initial=kind.effective(current.get(kind.key, kind.default)),
+                help_text=help_text,
             )
             self.fields[kind.key].module = kind.module
 

@@ -59,7 +59,9 @@ def max_attempts() -> int:
 
 
 def frequencies_for(*, user_ids: Iterable[int], kinds: Iterable[str]) -> dict[tuple[int, str], str]:
-    """Each member's current frequency for each kind, defaults included (one query)."""
+    """Each member's current frequency for each kind, defaults included (one query).
+
+    A kind without digests (``digest=False``) is never answered with a digest frequency."""
     user_ids, kinds = list(user_ids), list(kinds)
     chosen = {
         (user_id, kind): frequency
@@ -69,7 +71,7 @@ def frequencies_for(*, user_ids: Iterable[int], kinds: Iterable[str]) -> dict[tu
     }
     defaults = {kind: _default_frequency(kind) for kind in kinds}
     return {
-        (user_id, kind): chosen.get((user_id, kind), defaults[kind])
+        (user_id, kind): _effective(kind, chosen.get((user_id, kind), defaults[kind]))
         for user_id in user_ids
         for kind in kinds
     }
@@ -82,18 +84,27 @@ def _default_frequency(kind: str) -> str:
         return Frequency.IMMEDIATELY
 
 
+def _effective(kind: str, frequency: str) -> str:
+    try:
+        return get_kind(kind).effective(frequency)
+    except LookupError:
+        return frequency
+
+
 @transaction.atomic
 def preferences_update(*, user, choices: dict[str, str]) -> None:
     """Save the member's frequency per kind. Unknown kinds or values raise ValidationError."""
     errors = {}
     for kind, frequency in choices.items():
         try:
-            get_kind(kind)
+            declared = get_kind(kind)
         except LookupError:
             errors[kind] = _("Unknown kind of notification.")
             continue
         if frequency not in Frequency.values:
             errors[kind] = _("Choose one of the offered options.")
+        elif frequency not in declared.frequencies:
+            errors[kind] = _("These e-mails are sent at once or not at all, never in a digest.")
     if errors:
         raise ValidationError(errors)
     for kind, frequency in choices.items():
@@ -569,7 +580,8 @@ def emails_deliver(*, ids: list[int], now: datetime | None = None) -> DeliveryRe
     """Send the immediate e-mails of these notifications (those still due)."""
     from .emails import build_notification_emails
 
-    return _deliver(Notification, ids, build_notification_emails, now=now)
+    now = now or timezone.now()
+    return _deliver(Notification, ids, partial(build_notification_emails, now=now), now=now)
 
 
 def digests_deliver(*, ids: list[int], now: datetime | None = None) -> DeliveryReport:

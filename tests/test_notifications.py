@@ -7,12 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client
 
 from config.celery import app as celery_app
 from notifications import services
-from notifications.kinds import Frequency, register_kind, unregister_kind
+from notifications.kinds import (
+    Attachment,
+    EmailExtras,
+    Frequency,
+    register_kind,
+    unregister_kind,
+)
 from notifications.models import Digest, EmailState, Notification, Preference, Suppression
 from notifications.tokens import make_token
 
@@ -155,6 +162,76 @@ def test_running_the_task_twice_sends_once(smtp_server):
     deliver_emails([notification.pk])  # a duplicate message from the broker
     smtp_server.wait_for(1)
     assert len(smtp_server.messages) == 1
+
+
+@pytest.fixture
+def prepared_kind():
+    """A kind whose e-mail gets context and a file at send time, or is dropped."""
+    seen = []
+
+    def prepare(rows, *, now):
+        seen.append((len(rows), now))
+        return {
+            row.pk: None
+            if row.payload.get("stale")
+            else EmailExtras(
+                context={"payload": {**row.payload, "text": f"Built at {now:%H:%M}"}},
+                attachments=[
+                    Attachment("note.txt", "Olá, mundo", "text/plain"),
+                    Attachment("invite.ics", b"BEGIN:VCALENDAR", "text/calendar; method=REQUEST"),
+                    Attachment("data.bin", b"\x00\x01\xff", "application/octet-stream"),
+                ],
+            )
+            for row in rows
+        }
+
+    register_kind("hubs.test_prepared", label="Prepared", digest=False, prepare=prepare)
+    yield seen
+    unregister_kind("hubs.test_prepared")
+
+
+def test_a_kinds_prepare_adds_context_and_attachments_at_send_time(smtp_server, prepared_kind):
+    members = UserFactory.create_batch(2)
+    rows = services.notify_many(
+        recipients=members, kind="hubs.test_prepared", payload={"title": "With files"}
+    )
+    stale = services.notify(
+        recipient=members[0], kind="hubs.test_prepared", payload={"title": "x", "stale": True}
+    )
+    sent_at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    Notification.objects.update(next_attempt_at=sent_at)
+    report = services.emails_deliver(ids=[*(row.pk for row in rows), stale.pk], now=sent_at)
+    assert sorted(report.sent) == sorted(row.pk for row in rows)
+    assert report.skipped == [stale.pk]
+    assert prepared_kind == [(3, sent_at)]  # once for the batch, with the delivery's time
+    stale.refresh_from_db()
+    assert stale.email_state == EmailState.NONE  # still listed in-app, never e-mailed
+
+    message = smtp_server.wait_for(2)[0]
+    assert message.get_content_type() == "multipart/mixed"
+    assert "Built at 09:30" in message.get_body(("plain",)).get_content()
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    note, invite, data = message.iter_attachments()
+    assert note.get_filename() == "note.txt" and note.get_content() == "Olá, mundo"
+    assert invite.get_content_type() == "text/calendar"
+    assert invite.get_param("method") == "REQUEST"
+    assert invite.get_content() == "BEGIN:VCALENDAR"
+    assert data.get_content_type() == "application/octet-stream"
+    assert data.get_content() == b"\x00\x01\xff"
+
+
+def test_a_kind_without_digest_is_sent_at_once_or_not_at_all(member, prepared_kind):
+    with pytest.raises(ValueError, match="no digest"):
+        register_kind("hubs.test_bad", label="Bad", default=Frequency.DAILY, digest=False)
+    with pytest.raises(ValidationError):
+        services.preferences_update(user=member, choices={"hubs.test_prepared": Frequency.WEEKLY})
+    Preference.objects.create(user=member, kind="hubs.test_prepared", frequency=Frequency.DAILY)
+    notification = services.notify(recipient=member, kind="hubs.test_prepared", payload={})
+    assert notification.email_state == EmailState.PENDING
+    assert notification.channel == Frequency.IMMEDIATELY
+    services.preferences_update(user=member, choices={"hubs.test_prepared": Frequency.OFF})
+    notification = services.notify(recipient=member, kind="hubs.test_prepared", payload={})
+    assert notification.email_state == EmailState.NONE
 
 
 def test_a_row_claimed_by_another_worker_is_skipped(member, settings):

@@ -1,4 +1,6 @@
-"""Calendar files: the .ics download, the confirmation attachment, the member's feed."""
+"""Calendar files: the .ics download, the e-mail invitation, the member's feed.
+
+The invitations inside e-mails are tested with the e-mails (``test_webinars_emails``)."""
 
 from __future__ import annotations
 
@@ -6,17 +8,12 @@ from datetime import timedelta
 
 import icalendar
 import pytest
-from django.core import mail
 from django.utils import timezone
 
 from webinars import ics, services
 from webinars.models import CalendarToken, Webinar
 
-from . import webinars_support
-from .factories import UserFactory
 from .webinars_support import NOW, WebinarFactory
-
-eager_tasks = webinars_support.eager_tasks
 
 
 def _event(body: bytes):
@@ -87,62 +84,6 @@ def test_cancelling_publishes_method_cancel(client, db):
     assert not event.walk("VALARM")
 
 
-def test_confirmation_email_carries_the_invitation_with_the_join_link(
-    db, eager_tasks, django_capture_on_commit_callbacks
-):
-    webinar = WebinarFactory(capacity=1)
-    member, waiting = UserFactory(), UserFactory()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.webinar_register(webinar=webinar, user=member, now=NOW)
-        services.webinar_register(webinar=webinar, user=waiting, now=NOW)
-    confirmed_mail, waiting_mail = mail.outbox
-    assert confirmed_mail.to == [member.email]
-    (attachment,) = confirmed_mail.attachments
-    assert attachment.mimetype == "text/calendar"
-    _cal, event = _event(attachment.content.encode())
-    assert str(event["UID"]) == ics.event_uid(webinar)
-    assert webinar.join_url in str(event["LOCATION"])
-    html = confirmed_mail.alternatives[0].content
-    assert webinar.join_url in html and webinar.join_url in confirmed_mail.body
-
-    # The waiting list gets neither the link nor an invitation.
-    assert waiting_mail.to == [waiting.email]
-    assert not waiting_mail.attachments
-    assert webinar.join_url not in waiting_mail.body
-    assert webinar.join_url not in waiting_mail.alternatives[0].content
-
-
-def test_registrants_are_told_about_a_new_time_and_a_cancellation_once(
-    db, eager_tasks, django_capture_on_commit_callbacks
-):
-    webinar = WebinarFactory(capacity=1)
-    member, waiting = UserFactory(language="es"), UserFactory()
-    services.webinar_register(webinar=webinar, user=member, now=NOW)
-    services.webinar_register(webinar=webinar, user=waiting, now=NOW)
-
-    later = webinar.starts_at + timedelta(days=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.webinar_reschedule(
-            webinar=webinar, starts_at=later, ends_at=later + timedelta(hours=1), now=NOW
-        )
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([member.email, waiting.email])
-    to_member = next(m for m in mail.outbox if m.to == [member.email])
-    assert "Nuevo horario" in to_member.subject or "New time" in to_member.subject
-    _cal, event = _event(to_member.attachments[0].content.encode())
-    assert event["SEQUENCE"] == 1 and event.decoded("DTSTART") == later
-    # Running the notification again sends nothing more.
-    assert services.webinar_change_notify(webinar_id=webinar.pk) == 0
-
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.webinar_cancel(webinar=webinar, now=NOW)
-    assert len(mail.outbox) == 2
-    cancel_mail = next(m for m in mail.outbox if m.to == [member.email])
-    calendar, event = _event(cancel_mail.attachments[0].content.encode())
-    assert calendar["METHOD"] == "CANCEL" and event["SEQUENCE"] == 2
-    assert webinar.join_url not in cancel_mail.body
-
-
 def test_member_feed_lists_confirmed_registrations_behind_a_secret(client, member_client, member):
     confirmed = WebinarFactory(capacity=5)
     full = WebinarFactory(capacity=0)
@@ -185,3 +126,22 @@ def test_dtstamp_and_times_are_utc_whatever_the_active_zone(db, settings):
         _cal, event = _event(ics.webinar_calendar(webinar))
     assert event["DTSTART"].to_ical().endswith(b"Z")
     assert event["DTSTAMP"].to_ical().endswith(b"Z")
+
+
+def test_invitation_is_a_request_to_the_member_then_a_cancel(db):
+    webinar = WebinarFactory()
+    content, method = ics.invitation(
+        webinar, attendee="member@example.org", join_url=webinar.join_url
+    )
+    calendar, event = _event(content)
+    assert method == "REQUEST" and calendar["METHOD"] == "REQUEST"
+    assert str(event["ATTENDEE"]) == "mailto:member@example.org"
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert str(event["LOCATION"]) == webinar.join_url
+
+    services.webinar_cancel(webinar=webinar, now=NOW)
+    content, method = ics.invitation(webinar, attendee="member@example.org")
+    calendar, event = _event(content)
+    assert method == "CANCEL" and calendar["METHOD"] == "CANCEL"
+    assert event["SEQUENCE"] == 1 and str(event["UID"]) == ics.event_uid(webinar)
+    assert webinar.join_url.encode() not in content

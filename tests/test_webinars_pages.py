@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from webinars import services
+from notifications.models import Notification
+from webinars import emails, services
 from webinars.models import Feedback, Registration, Webinar
 
 from .factories import UserFactory
@@ -378,6 +379,8 @@ def test_admin_edits_go_through_the_service(rf, staff_member, django_capture_on_
     from webinars.admin import WebinarAdmin
 
     webinar = _upcoming()
+    registrant = UserFactory(password=None)
+    services.webinar_register(webinar=webinar, user=registrant)
     webinar.starts_at += timedelta(hours=1)
     webinar.ends_at += timedelta(hours=1)
     request = rf.post("/admin/")
@@ -387,7 +390,9 @@ def test_admin_edits_go_through_the_service(rf, staff_member, django_capture_on_
         WebinarAdmin(Webinar, site).save_model(request, webinar, form, change=True)
     webinar.refresh_from_db()
     assert webinar.sequence == 1
-    assert len(callbacks) == 1  # the registrants' notification, after commit
+    # The registrant's notification is written with the change and delivered after commit.
+    assert Notification.objects.filter(recipient=registrant, kind=emails.RESCHEDULED).exists()
+    assert len(callbacks) == 1
 
 
 def test_next_webinars_selector_for_the_home_page(member, django_assert_max_num_queries):
@@ -477,6 +482,7 @@ def test_organisers_change_the_time_in_the_hosts_zone(
     organiser, outsider = UserFactory.create_batch(2, password=None)
     webinar = _upcoming(host_time_zone="America/Santiago")
     webinar.organisers.add(organiser)
+    services.webinar_register(webinar=webinar, user=outsider)
     url = f"/webinars/{webinar.slug}/reschedule/"
 
     client.force_login(outsider)
@@ -501,7 +507,8 @@ def test_organisers_change_the_time_in_the_hosts_zone(
     webinar.refresh_from_db()
     # 08:00 in Santiago (UTC-4 in April) is 12:00 UTC.
     assert webinar.starts_at.isoformat() == "2030-04-09T12:00:00+00:00"
-    assert webinar.sequence == 1 and len(callbacks) == 1
+    assert webinar.sequence == 1 and len(callbacks) == 1  # the registrant's new-time e-mail
+    assert Notification.objects.filter(recipient=outsider, kind=emails.RESCHEDULED).exists()
 
 
 def test_webinars_link_to_themes_chapters_and_hubs(client, db):

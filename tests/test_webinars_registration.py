@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -11,14 +12,26 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 
-from webinars import services
+from notifications.models import Notification
+from webinars import emails, services
 from webinars.models import Registration, Webinar, WebinarReminder
 
 from . import webinars_support
 from .factories import UserFactory
-from .webinars_support import NOW, WebinarFactory
+from .webinars_support import NOW, WebinarFactory, deliver_outbox
 
 eager_tasks = webinars_support.eager_tasks
+
+
+def _told_list(webinar) -> list[tuple[int, str]]:
+    """(member, kind) of every notification about ``webinar``."""
+    return list(
+        Notification.objects.filter(object_id=str(webinar.pk)).values_list("recipient_id", "kind")
+    )
+
+
+def _told(webinar) -> set[tuple[int, str]]:
+    return set(_told_list(webinar))
 
 
 def _snapshot(webinar):
@@ -46,20 +59,27 @@ def test_unlimited_capacity_always_confirms(db):
         assert services.webinar_register(webinar=webinar, user=member, now=NOW).is_confirmed
 
 
-def test_cancelling_promotes_the_waiting_list_in_order_and_tells_them(
-    db, eager_tasks, django_capture_on_commit_callbacks
-):
+def test_cancelling_promotes_the_waiting_list_in_order_and_tells_them(db):
     webinar = WebinarFactory(capacity=2)
     members = UserFactory.create_batch(5, password=None)
     for i, member in enumerate(members):
         services.webinar_register(webinar=webinar, user=member, now=NOW + timedelta(minutes=i))
+    # Everyone was told where they stand, in the registering transaction.
+    assert _told(webinar) == {
+        (members[0].pk, emails.CONFIRMED),
+        (members[1].pk, emails.CONFIRMED),
+        (members[2].pk, emails.WAITLISTED),
+        (members[3].pk, emails.WAITLISTED),
+        (members[4].pk, emails.WAITLISTED),
+    }
 
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(webinar=webinar, user=members[0], now=NOW + timedelta(hours=1))
+    Notification.objects.all().delete()
+    services.registration_cancel(webinar=webinar, user=members[0], now=NOW + timedelta(hours=1))
     promoted = Registration.objects.get(webinar=webinar, user=members[2])
     assert promoted.status == "confirmed"
     assert Registration.objects.get(webinar=webinar, user=members[3]).status == "waitlisted"
+    assert _told(webinar) == {(members[2].pk, emails.PROMOTED)}
+    deliver_outbox(now=NOW + timedelta(hours=1))
     assert [m.to for m in mail.outbox] == [[members[2].email]]
     assert "A seat is yours" in mail.outbox[0].subject
     assert webinar.join_url in mail.outbox[0].body
@@ -70,6 +90,7 @@ def test_cancelling_promotes_the_waiting_list_in_order_and_tells_them(
     assert Registration.objects.get(webinar=webinar, user=members[3]).status == "confirmed"
     assert Registration.objects.filter(webinar=webinar, status="confirmed").count() == 2
     assert not Registration.objects.filter(webinar=webinar, status="waitlisted").exists()
+    assert (members[3].pk, emails.PROMOTED) in _told(webinar)
 
 
 def test_raising_the_capacity_promotes_from_the_waiting_list(db):
@@ -101,6 +122,7 @@ def test_registration_outside_the_window_is_refused_and_changes_nothing(
         services.webinar_register(webinar=webinar, user=member, now=now)
     assert not Registration.objects.exists()
     assert not WebinarReminder.objects.exists()
+    assert not Notification.objects.exists()
 
 
 def test_registering_twice_is_refused_and_changes_nothing(db, member):
@@ -110,6 +132,7 @@ def test_registering_twice_is_refused_and_changes_nothing(db, member):
     with pytest.raises(services.RegistrationRefused, match="already registered"):
         services.webinar_register(webinar=webinar, user=member, now=NOW + timedelta(minutes=5))
     assert _snapshot(webinar) == before
+    assert Notification.objects.filter(recipient=member).count() == 1
 
     other = UserFactory()
     services.webinar_register(webinar=webinar, user=other, now=NOW)
@@ -187,8 +210,12 @@ def test_capacity_is_never_exceeded_under_concurrent_registrations(eager_tasks):
     assert errors == []
     assert Registration.objects.filter(webinar=webinar, status="confirmed").count() == 5
     assert Registration.objects.filter(webinar=webinar, status="waitlisted").count() == 19
-    # Every member heard exactly once about their state.
+    # Every member heard exactly once about their state, delivered after each commit.
     assert sorted(m.to[0] for m in mail.outbox) == sorted(m.email for m in members)
+    assert Counter(kind for _member, kind in _told_list(webinar)) == {
+        emails.CONFIRMED: 5,
+        emails.WAITLISTED: 19,
+    }
 
     # Concurrent cancellations by every confirmed member: five promoted, in queue order.
     waiting = list(
@@ -207,6 +234,8 @@ def test_capacity_is_never_exceeded_under_concurrent_registrations(eager_tasks):
         Registration.objects.confirmed().filter(webinar=webinar).values_list("user_id", flat=True)
     )
     assert now_confirmed == set(waiting[:5])
+    promotions = {member for member, kind in _told_list(webinar) if kind == emails.PROMOTED}
+    assert promotions == set(waiting[:5])
 
 
 @pytest.mark.django_db(transaction=True)

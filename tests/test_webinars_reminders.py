@@ -1,4 +1,4 @@
-"""Reminders 24 hours and 1 hour before, each delivered exactly once over real SMTP."""
+"""Reminders 24 hours and 1 hour before: one outbox notification each, one e-mail over real SMTP."""
 
 from __future__ import annotations
 
@@ -11,18 +11,29 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from webinars import services, tasks
+from notifications import services as outbox
+from notifications.models import EmailState, Notification
+from webinars import emails, services, tasks
 from webinars.models import WebinarReminder
 
 from . import webinars_support
 from .factories import UserFactory
-from .webinars_support import NOW, WebinarFactory
+from .webinars_support import NOW, WebinarFactory, deliver_outbox
 
 eager_tasks = webinars_support.eager_tasks
 
 
 def _received(smtp_server):
     return Counter((str(m["To"]), str(m["Subject"])) for m in smtp_server.messages)
+
+
+def _reminders(kind: str) -> Counter:
+    """Reminder notifications of ``kind`` per member."""
+    return Counter(
+        Notification.objects.filter(kind=emails.REMINDERS[kind]).values_list(
+            "recipient_id", flat=True
+        )
+    )
 
 
 def test_each_confirmed_registrant_gets_each_reminder_exactly_once(smtp_server, db):
@@ -38,31 +49,40 @@ def test_each_confirmed_registrant_gets_each_reminder_exactly_once(smtp_server, 
     confirmed[2] = waiting
     services.webinar_register(webinar=webinar, user=leaving, now=NOW)
     services.registration_cancel(webinar=webinar, user=leaving, now=NOW)
+    # The registration e-mails: the two confirmations and the promotion (the others are
+    # out of date by the time they are delivered).
+    assert len(deliver_outbox(now=NOW).sent) == 3
+    smtp_server.wait_for(3)
+    smtp_server.messages.clear()
 
     # Nothing is due yet.
     assert tasks.send_due_reminders(now=NOW.isoformat()) == 0
 
-    # Past the 24-hour reminder, run twice: three e-mails.
-    day_before = (starts_at - timedelta(hours=24) + timedelta(minutes=1)).isoformat()
-    assert tasks.send_due_reminders(now=day_before) == 3
-    assert tasks.send_due_reminders(now=day_before) == 0
+    # Past the 24-hour reminder, run twice: three notifications, delivered by the outbox.
+    day_before = starts_at - timedelta(hours=24) + timedelta(minutes=1)
+    assert tasks.send_due_reminders(now=day_before.isoformat()) == 3
+    assert tasks.send_due_reminders(now=day_before.isoformat()) == 0
+    assert _reminders("24h") == {member.pk: 1 for member in confirmed}
+    assert len(deliver_outbox(now=day_before).sent) == 3
     smtp_server.wait_for(3)
 
     # Past the 1-hour reminder, run twice: three more.
-    hour_before = (starts_at - timedelta(minutes=59)).isoformat()
-    assert tasks.send_due_reminders(now=hour_before) == 3
-    assert tasks.send_due_reminders(now=hour_before) == 0
+    hour_before = starts_at - timedelta(minutes=59)
+    assert tasks.send_due_reminders(now=hour_before.isoformat()) == 3
+    assert tasks.send_due_reminders(now=hour_before.isoformat()) == 0
+    assert _reminders("1h") == {member.pk: 1 for member in confirmed}
+    assert len(deliver_outbox(now=hour_before).sent) == 3
+    assert deliver_outbox(now=hour_before).sent == []
     smtp_server.wait_for(6)
     time.sleep(0.3)
 
     received = _received(smtp_server)
     assert len(smtp_server.messages) == 6
     for member in confirmed:
-        assert received[(member.email, f"[Knowledge Hubs] Tomorrow: {webinar.title}")] == 1
-        assert (
-            received[(member.email, f"[Knowledge Hubs] Starting in one hour: {webinar.title}")] == 1
-        )
+        assert received[(member.email, f"Tomorrow: {webinar.title}")] == 1
+        assert received[(member.email, f"Starting in one hour: {webinar.title}")] == 1
     assert all(str(m["To"]) != leaving.email for m in smtp_server.messages)
+    assert not Notification.objects.filter(recipient=leaving, kind__startswith="webinars.reminder")
     # The join link goes to confirmed registrants, in both parts of the message.
     message = smtp_server.messages[0]
     assert webinar.join_url in message.get_body(("plain",)).get_content()
@@ -74,8 +94,12 @@ def test_a_late_run_sends_only_the_one_hour_reminder(smtp_server, db, member):
     starts_at = NOW + timedelta(days=2)
     webinar = WebinarFactory(starts_at=starts_at, ends_at=starts_at + timedelta(hours=1))
     services.webinar_register(webinar=webinar, user=member, now=NOW)
+    Notification.objects.all().delete()  # the confirmation is not under test
     # The scheduler was down for a day: both are due, only the nearer one is useful.
-    assert services.reminders_send_due(now=starts_at - timedelta(minutes=30)) == 1
+    late = starts_at - timedelta(minutes=30)
+    assert services.reminders_notify_due(now=late) == 1
+    assert list(Notification.objects.values_list("kind", flat=True)) == [emails.REMINDERS["1h"]]
+    deliver_outbox(now=late)
     smtp_server.wait_for(1)
     assert "one hour" in smtp_server.messages[0]["Subject"]
     assert WebinarReminder.objects.get(kind="24h").skipped
@@ -84,10 +108,10 @@ def test_a_late_run_sends_only_the_one_hour_reminder(smtp_server, db, member):
 def test_no_reminders_after_the_start_or_for_a_cancelled_webinar(smtp_server, db, member):
     webinar = WebinarFactory()
     services.webinar_register(webinar=webinar, user=member, now=NOW)
-    assert services.reminders_send_due(now=webinar.starts_at + timedelta(minutes=1)) == 0
+    assert services.reminders_notify_due(now=webinar.starts_at + timedelta(minutes=1)) == 0
     services.webinar_cancel(webinar=webinar, now=NOW)
-    assert services.reminders_send_due(now=webinar.starts_at - timedelta(minutes=30)) == 0
-    assert smtp_server.messages == []
+    assert services.reminders_notify_due(now=webinar.starts_at - timedelta(minutes=30)) == 0
+    assert not Notification.objects.filter(kind__startswith="webinars.reminder").exists()
 
 
 def test_moving_the_webinar_moves_its_reminders(db, member):
@@ -104,24 +128,25 @@ def test_moving_the_webinar_moves_its_reminders(db, member):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_sweeping_at_once_send_each_reminder_once(smtp_server, monkeypatch):
-    # Registration e-mails are not under test here: keep them off the broker and the mailbox.
-    monkeypatch.setattr(services, "_notify_on_commit", lambda ids: None)
-    starts_at = timezone.now() + timedelta(days=2)
+def test_two_workers_sweeping_at_once_notify_each_reminder_once(smtp_server, monkeypatch):
+    # Delivery is driven by hand below: nothing goes to the broker on commit.
+    monkeypatch.setattr(outbox, "enqueue_email_delivery", lambda ids, **kwargs: True)
+    now = timezone.now()
+    starts_at = now + timedelta(minutes=30)
     webinar = WebinarFactory(
         capacity=None, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
     )
     members = UserFactory.create_batch(8, password=None)
-    for member in members:
-        services.webinar_register(webinar=webinar, user=member, now=timezone.now())
-    due = starts_at - timedelta(minutes=59)
+    for member in members:  # registered two hours ago, so only the 1-hour reminder is ahead
+        services.webinar_register(webinar=webinar, user=member, now=now - timedelta(hours=2))
+    Notification.objects.all().delete()  # the confirmations are not under test
     barrier = threading.Barrier(3)
     counts = []
 
     def sweep():
         try:
             barrier.wait(timeout=10)
-            counts.append(services.reminders_send_due(now=due))
+            counts.append(services.reminders_notify_due(now=now))
         finally:
             connection.close()
 
@@ -131,6 +156,8 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(smtp_server, monke
     for thread in threads:
         thread.join(timeout=60)
     assert sum(counts) == 8
+    assert _reminders("1h") == {member.pk: 1 for member in members}
+    assert len(deliver_outbox().sent) == 8
     smtp_server.wait_for(8)
     time.sleep(0.3)
     assert len(smtp_server.messages) == 8
@@ -149,26 +176,40 @@ def test_reminder_sweep_queries_do_not_grow_with_registrants(db, django_assert_n
         for member in UserFactory.create_batch(count, password=None):
             services.webinar_register(webinar=webinar, user=member, now=NOW)
         with CaptureQueriesContext(connection) as context:
-            assert services.reminders_send_due(now=starts_at - timedelta(minutes=59)) == count
+            assert services.reminders_notify_due(now=starts_at - timedelta(minutes=59)) == count
         return len(context.captured_queries)
 
     assert sweep_with(2) == sweep_with(7)
 
 
-def test_lost_registration_emails_are_requeued_and_sent_once(db, member, eager_tasks):
+def test_a_confirmation_lost_with_the_broker_is_delivered_once_by_the_outbox_sweep(
+    db, member, eager_tasks, monkeypatch, django_capture_on_commit_callbacks
+):
     from django.core import mail
+
+    from notifications.tasks import deliver_emails
 
     starts_at = timezone.now() + timedelta(days=3)
     webinar = WebinarFactory(starts_at=starts_at, ends_at=starts_at + timedelta(hours=1))
-    registration = services.webinar_register(webinar=webinar, user=member)
-    # Its on-commit task never ran (the broker was down): the sweep finds it after a while.
-    assert tasks.sweep_pending_emails() == 0
-    type(registration).objects.filter(pk=registration.pk).update(
-        queued_at=timezone.now() - timedelta(minutes=5)
-    )
-    assert tasks.sweep_pending_emails() == 1
-    assert tasks.sweep_pending_emails() == 0
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [member.email]
+    with monkeypatch.context() as broker_down:
+        broker_down.setattr(deliver_emails, "apply_async", _refuse)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.webinar_register(webinar=webinar, user=member)
+    (notification,) = Notification.objects.filter(recipient=member)
+    assert notification.email_state == EmailState.PENDING and not mail.outbox
+
+    # The sweep finds it once it has waited long enough, and only then.
+    assert outbox.outbox_sweep().queued == 0
+    later = timezone.now() + outbox.sweep_after() + timedelta(seconds=1)
+    assert outbox.outbox_sweep(now=later).queued == 1
+    assert outbox.outbox_sweep(now=later).queued == 0
+    assert [m.to for m in mail.outbox] == [[member.email]]
+    notification.refresh_from_db()
+    assert notification.email_state == EmailState.SENT
+
+
+def _refuse(*args, **kwargs):
+    raise ConnectionError("the broker is down")
 
 
 def test_beat_schedules_registered_webinar_tasks():
@@ -178,5 +219,6 @@ def test_beat_schedules_registered_webinar_tasks():
 
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"webinars.send_due_reminders", "webinars.sweep_pending_emails"} <= scheduled
+    assert "webinars.send_due_reminders" in scheduled
+    assert "notifications.tasks.sweep" in scheduled  # recovers webinar e-mails too
     assert scheduled <= set(app.tasks)

@@ -1,4 +1,5 @@
-"""Reminders through a real Celery worker on the real broker, restarted between runs."""
+"""Reminders through a real Celery worker on the real broker, restarted between runs: the
+worker turns due reminders into outbox notifications and delivers them over real SMTP."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from django.db import connection
 from django.utils import timezone
 
 from core.tasks import HEARTBEAT_KEY, heartbeat
-from webinars import services, tasks
+from notifications.models import EmailState, Notification
+from webinars import emails, services, tasks
 from webinars.models import WebinarReminder
 
 from . import webinars_support
@@ -47,6 +49,8 @@ def _start_worker(queue: str, smtp_port: int, data_dir) -> subprocess.Popen:
             "from django.conf import settings;"
             f"settings.CACHES['default']['LOCATION'] = {location!r};"
             "from config.celery import app;"
+            # The outbox's deliveries, queued by the worker itself, go to this test's queue.
+            f"app.conf.task_routes = {{'notifications.tasks.deliver_*': {{'queue': {queue!r}}}}};"
             f"app.worker_main(['worker', '--pool', 'solo', '--queues', {queue!r}, "
             "'--loglevel', 'WARNING', '--without-mingle', '--without-gossip'])",
         ],
@@ -80,24 +84,25 @@ def _stop(worker: subprocess.Popen) -> None:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_reminders_are_sent_once_across_worker_restarts(smtp_server, tmp_path, eager_tasks):
-    starts_at = timezone.now() + timedelta(days=2)
+    now = timezone.now()
+    starts_at = now + timedelta(minutes=30)
     webinar = WebinarFactory(
         capacity=2, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
     )
     members = UserFactory.create_batch(3, password=None)
-    for member in members:
-        services.webinar_register(webinar=webinar, user=member)  # the third waits
-    smtp_server.wait_for(3)  # the confirmations and the waiting-list e-mail
+    for member in members:  # two hours ago: the 1-hour reminder is due now; the third waits
+        services.webinar_register(webinar=webinar, user=member, now=now - timedelta(hours=2))
+    smtp_server.wait_for(3)  # the confirmations and the waiting-list e-mail (in this process)
     smtp_server.messages.clear()
-    due = (starts_at - timedelta(minutes=59)).isoformat()
     queue = f"test-reminders-{os.getpid()}"
 
     for _restart in range(2):
         worker = _start_worker(queue, smtp_server.port, tmp_path)
         try:
-            tasks.send_due_reminders.apply_async(kwargs={"now": due}, queue=queue)
-            tasks.send_due_reminders.apply_async(kwargs={"now": due}, queue=queue)
-            _drain(worker, queue)
+            tasks.send_due_reminders.apply_async(queue=queue)
+            tasks.send_due_reminders.apply_async(queue=queue)
+            _drain(worker, queue)  # the reminder tasks ran; their deliveries were queued
+            _drain(worker, queue)  # the deliveries ran
         finally:
             _stop(worker)
 
@@ -106,3 +111,8 @@ def test_reminders_are_sent_once_across_worker_restarts(smtp_server, tmp_path, e
     assert recipients == sorted(m.email for m in members[:2])
     assert all("one hour" in str(m["Subject"]) for m in smtp_server.messages)
     assert not WebinarReminder.objects.filter(sent_at__isnull=True).exists()
+    reminders = Notification.objects.filter(kind=emails.REMINDERS["1h"])
+    assert sorted(reminders.values_list("recipient_id", flat=True)) == sorted(
+        m.pk for m in members[:2]
+    )
+    assert set(reminders.values_list("email_state", flat=True)) == {EmailState.SENT}

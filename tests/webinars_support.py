@@ -55,3 +55,17 @@ def eager_tasks():
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+def deliver_outbox(now=None):
+    """Deliver every pending notification e-mail as the outbox's task does, at ``now``
+    (a test's simulated time; the rows must be due by then)."""
+    from notifications.models import EmailState, Notification
+    from notifications.services import emails_deliver
+
+    ids = list(
+        Notification.objects.filter(email_state=EmailState.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return emails_deliver(ids=ids, now=now)

@@ -9,6 +9,9 @@ class WebinarsConfig(AppConfig):
     def ready(self):
         from community.hooks import register_chapter_section, register_theme_section
 
+        from .emails import register_kinds
+
+        register_kinds()
         register_theme_section(_webinars_section("theme"))
         register_chapter_section(_webinars_section("chapter"))
 

@@ -1,97 +1,167 @@
-"""Every e-mail about webinars, built in one place.
+"""Every e-mail about webinars, as kinds of the notifications outbox.
 
-Each message is HTML with a plain-text alternative, in the registrant's language and
-time zone (with the host's time beside it). The join link and the calendar attachment
-with it go only to confirmed registrants. Until the notifications outbox exists these
-are sent straight through Django's mailers; routing them through the outbox later means
-changing ``send``/``connection`` here only.
+The services call ``notify_registration`` / ``notify_registrants`` inside the transaction
+that changes a registration or the webinar, and the reminder sweep calls
+``notify_registrants`` inside the transaction that marks its reminder rows: a rollback
+leaves no notification, and the outbox delivers what was committed (see
+``notifications``). Each notification targets the webinar; its payload holds only what
+the in-app list shows (title, page).
+
+What goes into the e-mail is built when it is sent (``prepare``), from the webinar and
+the registration as they are *then*: the times in the member's zone and the host's, the
+join link (only for a confirmed seat, never on the waiting list) and the calendar
+invitation (``ics.invitation``: METHOD:REQUEST with the current SEQUENCE, or
+METHOD:CANCEL), so a retried or late e-mail never carries a stale time or file. An
+e-mail that no longer makes sense by then (the seat was given up, the webinar was
+cancelled or is over, a reminder after the start) is not sent; the in-app entry stays.
+
+The kinds are transactional: sent at once, never in a digest (a reminder or an
+invitation a day late is useless), though a member may turn any of them off (they
+still see them on the site and in their calendar feed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.conf import settings
-from django.core import mail
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.middleware import valid_time_zone
+from notifications.kinds import Attachment, EmailExtras, Frequency, register_kind
+from notifications.services import notify_many
 
 from . import ics
-from .models import Registration, Webinar, WebinarReminder
+from .models import REMINDER_OFFSETS, Registration, Webinar
 from .timezones import dual_times
 
+CONFIRMED = "webinars.confirmed"
+WAITLISTED = "webinars.waitlisted"
+PROMOTED = "webinars.promoted"
+RESCHEDULED = "webinars.rescheduled"
+CANCELLED = "webinars.cancelled"
+REMINDERS = {"24h": "webinars.reminder_24h", "1h": "webinars.reminder_1h"}
+
+TEMPLATE = "webinars/notifications/message"
 CALENDAR_TYPE = "text/calendar"
 
-
-def connection():
-    """One mailer connection for a batch (use as a context manager)."""
-    return mail.mailers.default
-
-
-def send(messages: list[EmailMultiAlternatives]) -> int:
-    with connection() as conn:
-        return conn.send_messages(messages) or 0
+# Kinds whose e-mail carries the invitation when the member holds a seat.
+_INVITING = {CONFIRMED, PROMOTED, RESCHEDULED}
+_REMINDER_OFFSET_OF = {kind: offset for offset, kind in REMINDERS.items()}
 
 
-def _subject(kind: str, webinar: Webinar) -> str:
-    title = webinar.title
-    subjects = {
-        "confirmed": _("You are registered: %(title)s"),
-        "waitlisted": _("You are on the waiting list: %(title)s"),
-        "promoted": _("A seat is yours: %(title)s"),
-        "rescheduled": _("New time: %(title)s"),
-        "cancelled": _("Cancelled: %(title)s"),
-        "reminder_24h": _("Tomorrow: %(title)s"),
-        "reminder_1h": _("Starting in one hour: %(title)s"),
+def register_kinds() -> None:
+    labels = {
+        CONFIRMED: _("Your webinar registration is confirmed (with the calendar invitation)"),
+        WAITLISTED: _("You are on a webinar's waiting list"),
+        PROMOTED: _("A seat frees up for you at a webinar"),
+        RESCHEDULED: _("A webinar you registered for changes time"),
+        CANCELLED: _("A webinar you registered for is cancelled"),
+        REMINDERS["24h"]: _("Reminders 24 hours before your webinars"),
+        REMINDERS["1h"]: _("Reminders 1 hour before your webinars"),
     }
-    prefix = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "")
-    return prefix + subjects[kind] % {"title": title}
-
-
-def _message(registration: Registration, kind: str, *, attach_calendar: bool):
-    webinar, user = registration.webinar, registration.user
-    show_join_link = registration.is_confirmed and webinar.status != Webinar.Status.CANCELLED
-    join_url = webinar.join_url if show_join_link else ""
-    zone = user.time_zone or webinar.host_time_zone
-    with translation.override(user.language or settings.LANGUAGE_CODE), timezone.override(zone):
-        context = {
-            "kind": kind,
-            "user": user,
-            "webinar": webinar,
-            "registration": registration,
-            "join_url": join_url,
-            "times": dual_times(webinar, zone),
-            "page_url": settings.SITE_URL + webinar.get_absolute_url(),
-            "SITE_NAME": settings.SITE_NAME,
-        }
-        subject = _subject(kind, webinar)
-        text = render_to_string("webinars/emails/message.txt", context)
-        html = render_to_string("webinars/emails/message.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
-    message.attach_alternative(html, "text/html")
-    if attach_calendar:
-        message.attach(
-            f"{webinar.slug}.ics",
-            ics.webinar_calendar(webinar, join_url=join_url).decode(),
-            CALENDAR_TYPE,
+    for key, label in labels.items():
+        register_kind(
+            key,
+            label=label,
+            default=Frequency.IMMEDIATELY,
+            template=TEMPLATE,
+            digest=False,
+            prepare=prepare,
         )
-    return message
 
 
-def registration_message(registration: Registration, kind: str) -> EmailMultiAlternatives:
-    """``kind``: confirmed, waitlisted or promoted. Confirmations carry the .ics."""
-    return _message(registration, kind, attach_calendar=registration.is_confirmed)
+def _payload(webinar: Webinar) -> dict:
+    return {"title": webinar.title, "url": webinar.get_absolute_url()}
 
 
-def change_message(registration: Registration) -> EmailMultiAlternatives:
-    """A new time, or the cancellation (with METHOD:CANCEL), for an active registrant."""
-    cancelled = registration.webinar.status == Webinar.Status.CANCELLED
-    return _message(
-        registration,
-        "cancelled" if cancelled else "rescheduled",
-        attach_calendar=cancelled or registration.is_confirmed,
+def notify_registration(registration: Registration, *, now: datetime | None = None) -> None:
+    """Tell one member where their registration stands: confirmed or waiting list."""
+    kind = CONFIRMED if registration.is_confirmed else WAITLISTED
+    notify_registrants(webinar=registration.webinar, users=[registration.user], kind=kind, now=now)
+
+
+def notify_registrants(
+    *, webinar: Webinar, users: Iterable, kind: str, now: datetime | None = None
+) -> None:
+    """One notification of ``kind`` to each of ``users`` about ``webinar`` (constant queries)."""
+    notify_many(recipients=users, kind=kind, target=webinar, payload=_payload(webinar), now=now)
+
+
+# --- At send time ---------------------------------------------------------------------
+
+
+def _still_due(kind: str, registration: Registration, webinar: Webinar, now: datetime) -> bool:
+    state = webinar.current_status(now)
+    if kind == CANCELLED:
+        return webinar.status == Webinar.Status.CANCELLED
+    if state in (Webinar.Status.CANCELLED, Webinar.Status.FINISHED):
+        return False
+    if kind in (CONFIRMED, PROMOTED):
+        return registration.is_confirmed
+    if kind == WAITLISTED:
+        return registration.status == Registration.Status.WAITLISTED
+    if kind == RESCHEDULED:
+        return registration.status != Registration.Status.CANCELLED
+    # A reminder: for a seat, before the start, and not for a time moved later since (its
+    # reminder row was reset and will be due again).
+    offset = REMINDER_OFFSETS[_REMINDER_OFFSET_OF[kind]]
+    return (
+        registration.is_confirmed
+        and state == Webinar.Status.SCHEDULED
+        and webinar.starts_at - now <= offset
     )
 
 
-def reminder_message(reminder: WebinarReminder) -> EmailMultiAlternatives:
-    return _message(reminder.registration, f"reminder_{reminder.kind}", attach_calendar=False)
+def _extras(kind: str, registration: Registration, user, now: datetime) -> EmailExtras | None:
+    webinar = registration.webinar
+    if not _still_due(kind, registration, webinar, now):
+        return None
+    has_seat = registration.is_confirmed and webinar.status != Webinar.Status.CANCELLED
+    join_url = webinar.join_url if has_seat and kind != WAITLISTED else ""
+    # A member without a time zone sees the host's time (labelled) and how to add theirs.
+    member_zone = valid_time_zone(user.time_zone)
+    attachments = []
+    if kind == CANCELLED or (kind in _INVITING and has_seat):
+        content, method = ics.invitation(webinar, attendee=user.email, join_url=join_url)
+        attachments.append(
+            Attachment(
+                filename=f"{webinar.slug}.ics",
+                content=content,
+                mimetype=f"{CALENDAR_TYPE}; method={method}",
+            )
+        )
+    context = {
+        "webinar": webinar,
+        "registration": registration,
+        "join_url": join_url,
+        "times": dual_times(webinar, member_zone or webinar.host_time_zone),
+        "zone_known": member_zone is not None,
+        "profile_url": settings.SITE_URL + reverse("accounts:profile"),
+        "page_url": settings.SITE_URL + webinar.get_absolute_url(),
+        "has_invitation": bool(attachments),
+    }
+    return EmailExtras(context=context, attachments=attachments)
+
+
+def prepare(rows, *, now: datetime) -> dict[int, EmailExtras | None]:
+    """The outbox's hook: context and the calendar file for each row, from the current state.
+
+    One query for the whole batch: the recipients' registrations for these webinars."""
+    webinar_ids = {int(row.object_id) for row in rows if row.object_id.isdigit()}
+    registrations = {
+        (registration.webinar_id, registration.user_id): registration
+        for registration in Registration.objects.filter(
+            webinar_id__in=webinar_ids, user_id__in={row.recipient_id for row in rows}
+        ).select_related("webinar")
+    }
+    prepared = {}
+    for row in rows:
+        webinar_id = int(row.object_id) if row.object_id.isdigit() else None
+        registration = registrations.get((webinar_id, row.recipient_id))
+        prepared[row.pk] = (
+            None if registration is None else _extras(row.kind, registration, row.recipient, now)
+        )
+    return prepared

@@ -3,6 +3,10 @@
 One event per webinar with a stable UID (from the webinar's UUID), times in UTC, SEQUENCE
 from the webinar (it grows on every change), ORGANIZER, URL and a display alarm 30 minutes
 before. A cancelled webinar is published with METHOD:CANCEL and STATUS:CANCELLED.
+
+Downloads and feeds use METHOD:PUBLISH; e-mails carry an iTIP invitation (RFC 5546,
+``invitation``): METHOD:REQUEST naming the member as ATTENDEE, or METHOD:CANCEL, so that
+mail clients add, move or remove the event (same UID, higher SEQUENCE).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def event_uid(webinar: Webinar) -> str:
     return f"webinar-{webinar.uid}@{_domain()}"
 
 
-def _event(webinar: Webinar, *, join_url: str = "") -> icalendar.Event:
+def _event(webinar: Webinar, *, join_url: str = "", attendee: str = "") -> icalendar.Event:
     url = settings.SITE_URL + webinar.get_absolute_url()
     event = icalendar.Event()
     event.add("uid", event_uid(webinar))
@@ -49,6 +53,12 @@ def _event(webinar: Webinar, *, join_url: str = "") -> icalendar.Event:
     organizer = icalendar.vCalAddress(f"mailto:{address or 'noreply@localhost'}")
     organizer.params["cn"] = icalendar.vText(webinar.host_organisation or settings.SITE_NAME)
     event.add("organizer", organizer)
+    if attendee:
+        guest = icalendar.vCalAddress(f"mailto:{attendee}")
+        guest.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+        guest.params["partstat"] = icalendar.vText("ACCEPTED")
+        guest.params["rsvp"] = icalendar.vText("FALSE")
+        event.add("attendee", guest)
     if webinar.status == Webinar.Status.CANCELLED:
         event.add("status", "CANCELLED")
     else:
@@ -77,6 +87,15 @@ def webinar_calendar(webinar: Webinar, *, join_url: str = "") -> bytes:
     calendar = _calendar(method)
     calendar.add_component(_event(webinar, join_url=join_url))
     return calendar.to_ical()
+
+
+def invitation(webinar: Webinar, *, attendee: str, join_url: str = "") -> tuple[bytes, str]:
+    """The .ics for an e-mail to ``attendee`` and its METHOD (REQUEST, or CANCEL once the
+    webinar is cancelled). Pass ``join_url`` only for a confirmed registrant."""
+    method = "CANCEL" if webinar.status == Webinar.Status.CANCELLED else "REQUEST"
+    calendar = _calendar(method)
+    calendar.add_component(_event(webinar, join_url=join_url, attendee=attendee))
+    return calendar.to_ical(), method
 
 
 def member_calendar(registrations: Iterable, *, name: str) -> bytes:

@@ -344,9 +344,6 @@ class Registration(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     attended = models.BooleanField(_("attended"), null=True, blank=True)
-    # What the member has been told so far: the notification tasks compare and skip.
-    notified_status = models.CharField(max_length=12, blank=True, editable=False)
-    notified_sequence = models.PositiveIntegerField(default=0, editable=False)
 
     objects = RegistrationQuerySet.as_manager()
 
@@ -379,7 +376,8 @@ class WebinarReminderQuerySet(models.QuerySet):
 
 
 class WebinarReminder(models.Model):
-    """One reminder to one confirmed registrant; ``sent_at`` is set in the sending transaction."""
+    """One reminder to one confirmed registrant. ``sent_at`` is set in the transaction that
+    writes its notification to the outbox, which then delivers the e-mail."""
 
     class Kind(models.TextChoices):
         DAY_BEFORE = "24h", _("24 hours before")

@@ -2,19 +2,21 @@
 
 Seats are guarded by locking the webinar row (``select_for_update``) and counting the
 confirmed registrations again inside the lock, so concurrent requests from any number of
-processes never confirm more than the capacity. E-mails are enqueued with
-``transaction.on_commit``; reminders are rows, sent and marked in one transaction.
+processes never confirm more than the capacity. Every e-mail is a notification of the
+outbox (``emails``), written in the transaction that makes the change; reminders are
+rows, turned into notifications and marked in one transaction.
 """
 
 from __future__ import annotations
 
-import logging
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,11 +31,8 @@ from .models import (
 )
 from .permissions import can_organise, can_register
 
-logger = logging.getLogger(__name__)
-
 # Changing one of these moves or renames the event in calendars: SEQUENCE grows.
 CALENDAR_FIELDS = frozenset({"title", "starts_at", "ends_at", "status", "host_organisation"})
-SCHEDULE_FIELDS = frozenset({"starts_at", "ends_at", "status"})
 
 
 class RegistrationRefused(ValidationError):
@@ -80,18 +79,6 @@ def _schedule_reminders(registrations: Iterable[Registration], webinar: Webinar,
         )
 
 
-def _notify_on_commit(registration_ids: list[int]) -> None:
-    if not registration_ids:
-        return
-    from . import tasks
-
-    def enqueue():
-        for registration_id in registration_ids:
-            tasks.send_registration_email.delay(registration_id)
-
-    transaction.on_commit(enqueue)
-
-
 def webinar_register(*, webinar: Webinar, user, now: datetime | None = None) -> Registration:
     """Register ``user``: a confirmed seat while any is free, otherwise the waiting list.
 
@@ -131,8 +118,6 @@ def webinar_register(*, webinar: Webinar, user, now: datetime | None = None) -> 
         registration.confirmed_at = now if has_seat else None
         registration.cancelled_at = None
         registration.attended = None
-        registration.notified_status = ""
-        registration.notified_sequence = webinar.sequence
         # The foreign keys were just read; the unique constraint is the database's to enforce.
         registration.full_clean(
             exclude=["webinar", "user"], validate_unique=False, validate_constraints=False
@@ -140,7 +125,8 @@ def webinar_register(*, webinar: Webinar, user, now: datetime | None = None) -> 
         registration.save()
         if has_seat:
             _schedule_reminders([registration], webinar, now)
-        _notify_on_commit([registration.pk])
+        registration.webinar, registration.user = webinar, user
+        emails.notify_registration(registration, now=now)
     return registration
 
 
@@ -155,14 +141,19 @@ def _promote_waitlisted(webinar: Webinar, now: datetime) -> list[Registration]:
         if free <= 0:
             return []
         waiting = waiting[:free]
-    promoted = list(waiting.select_for_update())
+    promoted = list(waiting.select_related("user").select_for_update(of=("self",)))
     for registration in promoted:
         registration.status = Registration.Status.CONFIRMED
         registration.confirmed_at = now
     if promoted:
         Registration.objects.bulk_update(promoted, ["status", "confirmed_at"])
         _schedule_reminders(promoted, webinar, now)
-        _notify_on_commit([registration.pk for registration in promoted])
+        emails.notify_registrants(
+            webinar=webinar,
+            users=[registration.user for registration in promoted],
+            kind=emails.PROMOTED,
+            now=now,
+        )
     return promoted
 
 
@@ -191,8 +182,7 @@ def registration_cancel(*, webinar: Webinar, user, now: datetime | None = None) 
         was_confirmed = registration.is_confirmed
         registration.status = Registration.Status.CANCELLED
         registration.cancelled_at = now
-        registration.notified_status = Registration.Status.CANCELLED
-        registration.save(update_fields=["status", "cancelled_at", "notified_status"])
+        registration.save(update_fields=["status", "cancelled_at"])
         registration.reminders.filter(sent_at__isnull=True).delete()
         if was_confirmed:
             _promote_waitlisted(webinar, now)
@@ -216,6 +206,8 @@ def webinar_save(
 ) -> Webinar:
     """Save an edited webinar (admin, organisers): bump SEQUENCE, move reminders, tell people.
 
+    Active registrants (confirmed and waiting) are told, in the same transaction, about a
+    new time (or a cancelled webinar being scheduled again) and about a cancellation.
     ``actor`` None means the system (demo data, commands).
     """
     now = now or timezone.now()
@@ -241,12 +233,25 @@ def webinar_save(
             _reschedule_reminders(webinar, now)
         if "capacity" in changed or "status" in changed:
             _promote_waitlisted(webinar, now)
-        if calendar_change and (changed & SCHEDULE_FIELDS):
-            webinar_id = webinar.pk
-            from . import tasks
-
-            transaction.on_commit(lambda: tasks.notify_webinar_change.delay(webinar_id))
+        kind = _change_kind(previous, webinar, changed)
+        if kind:
+            registrants = get_user_model().objects.filter(
+                webinar_registrations__in=Registration.objects.active().filter(webinar=webinar)
+            )
+            emails.notify_registrants(webinar=webinar, users=registrants, kind=kind, now=now)
     return webinar
+
+
+def _change_kind(previous: Webinar, webinar: Webinar, changed: set[str]) -> str | None:
+    """What registrants must hear about this change, if anything."""
+    if "status" in changed and webinar.status == Webinar.Status.CANCELLED:
+        return emails.CANCELLED
+    if webinar.status != Webinar.Status.SCHEDULED:
+        return None  # live, finished, or still cancelled: nothing to tell
+    reinstated = "status" in changed and previous.status == Webinar.Status.CANCELLED
+    if reinstated or changed & {"starts_at", "ends_at"}:
+        return emails.RESCHEDULED
+    return None
 
 
 def _reschedule_reminders(webinar: Webinar, now: datetime) -> None:
@@ -348,75 +353,30 @@ def calendar_token_regenerate(*, user) -> CalendarToken:
     return CalendarToken.objects.create(user=user)
 
 
-# --- Delivery (called by tasks) --------------------------------------------------------
+# --- Reminders (called by the beat task) ------------------------------------------------
 
 
-def registration_notify(*, registration_id: int) -> bool:
-    """Tell a member their registration's state (confirmed, waiting list, promoted) once."""
-    with transaction.atomic():
-        registration = (
-            Registration.objects.select_for_update(of=("self",))
-            .select_related("webinar", "user")
-            .filter(pk=registration_id)
-            .first()
-        )
-        if registration is None or registration.status == Registration.Status.CANCELLED:
-            return False
-        if registration.notified_status == registration.status:
-            return False
-        if registration.is_confirmed:
-            # Promoted from the waiting list: confirmed later than registered.
-            promoted = registration.confirmed_at != registration.queued_at
-            kind = "promoted" if promoted else "confirmed"
-        else:
-            kind = "waitlisted"
-        emails.send([emails.registration_message(registration, kind)])
-        registration.notified_status = registration.status
-        registration.notified_sequence = registration.webinar.sequence
-        registration.save(update_fields=["notified_status", "notified_sequence"])
-    return True
+def reminders_notify_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Turn every reminder that is due into an outbox notification, each exactly once.
 
-
-def webinar_change_notify(*, webinar_id: int) -> int:
-    """Tell every active registrant about a new time or a cancellation, once per change."""
-    webinar = Webinar.objects.filter(pk=webinar_id).first()
-    if webinar is None:
-        return 0
-    delivered: list[int] = []
-    failure: Exception | None = None
-    with transaction.atomic():
-        registrations = list(
-            Registration.objects.active()
-            .filter(webinar=webinar, notified_sequence__lt=webinar.sequence)
-            .select_related("user")
-            .select_for_update(of=("self",), skip_locked=True)
-        )
-        try:
-            with emails.connection() as connection:
-                for registration in registrations:
-                    registration.webinar = webinar
-                    connection.send_messages([emails.change_message(registration)])
-                    delivered.append(registration.pk)
-        except Exception as exc:  # noqa: BLE001 - keep what was delivered, then retry
-            failure = exc
-        Registration.objects.filter(pk__in=delivered).update(notified_sequence=webinar.sequence)
-    if failure is not None:
-        raise failure
-    return len(delivered)
-
-
-def reminders_send_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Send every reminder that is due, each exactly once.
-
-    The reminder rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked sent
-    in the same transaction, so two workers (or a re-run) never send one twice. If the mail
-    server fails half-way, the ones already delivered are still marked and the error is
-    raised for the task to retry.
+    Batch by batch, the due reminder rows are claimed with ``SELECT … FOR UPDATE SKIP
+    LOCKED``; in the same transaction the notifications are written (one ``notify_many``
+    per webinar and kind) and the rows marked sent. So a re-run, a restart or a second
+    worker never makes a second notification, and a rollback leaves the rows due; the
+    outbox then delivers each notification. When both reminders are due (the scheduler
+    was down), only the one-hour one is sent and the other is marked skipped.
+    Returns the number of reminders notified.
     """
     now = now or timezone.now()
-    delivered: list[int] = []
-    skipped: list[int] = []
-    failure: Exception | None = None
+    total = 0
+    while True:
+        claimed, notified = _reminders_notify_batch(now=now, batch_size=batch_size)
+        total += notified
+        if claimed < batch_size:
+            return total
+
+
+def _reminders_notify_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
     with transaction.atomic():
         reminders = list(
             WebinarReminder.objects.due(now=now)
@@ -424,39 +384,28 @@ def reminders_send_due(*, now: datetime | None = None, batch_size: int = 500) ->
             .select_for_update(of=("self",), skip_locked=True)
             .order_by("due_at", "pk")[:batch_size]
         )
-        to_send = []
+        groups: dict[tuple[int, str], list[WebinarReminder]] = defaultdict(list)
+        skipped: list[int] = []
         for reminder in reminders:
             starts_at = reminder.registration.webinar.starts_at
             later_due = reminder.kind == WebinarReminder.Kind.DAY_BEFORE and now >= (
                 starts_at - REMINDER_OFFSETS["1h"]
             )
-            (skipped if later_due else to_send).append(reminder if not later_due else reminder.pk)
-        try:
-            if to_send:
-                with emails.connection() as connection:
-                    for reminder in to_send:
-                        connection.send_messages([emails.reminder_message(reminder)])
-                        delivered.append(reminder.pk)
-        except Exception as exc:  # noqa: BLE001 - keep what was delivered, then retry
-            failure = exc
-            logger.warning("Reminder delivery stopped after %d: %s", len(delivered), exc)
-        if delivered:
-            WebinarReminder.objects.filter(pk__in=delivered).update(sent_at=now)
+            if later_due:
+                skipped.append(reminder.pk)
+            else:
+                groups[(reminder.registration.webinar_id, reminder.kind)].append(reminder)
+        notified: list[int] = []
+        for (_webinar_id, kind), group in groups.items():
+            emails.notify_registrants(
+                webinar=group[0].registration.webinar,
+                users=[reminder.registration.user for reminder in group],
+                kind=emails.REMINDERS[kind],
+                now=now,
+            )
+            notified.extend(reminder.pk for reminder in group)
+        if notified:
+            WebinarReminder.objects.filter(pk__in=notified).update(sent_at=now)
         if skipped:
             WebinarReminder.objects.filter(pk__in=skipped).update(sent_at=now, skipped=True)
-    if failure is not None:
-        raise failure
-    return len(delivered)
-
-
-def registrations_pending_notification(
-    *, now: datetime | None = None, grace: timedelta = timedelta(minutes=2), limit: int = 1000
-) -> list[int]:
-    """Active registrations whose member has not yet been told their state."""
-    now = now or timezone.now()
-    return list(
-        Registration.objects.active()
-        .exclude(notified_status=F("status"))
-        .filter(webinar__starts_at__gt=now, queued_at__lt=now - grace)
-        .values_list("pk", flat=True)[:limit]
-    )
+    return len(reminders), len(notified)
