@@ -167,7 +167,7 @@ def generate(target: int, batch: int = 20_000) -> tuple[int, float]:
                       FROM rows RETURNING id, slug, vetted_at
                     )
                     INSERT INTO catalogue_solutionsearch (solution_id, slug, title, summary, language, country,
-                      area, sdgs, hubs, modalities, tags, vetted_at, replications, is_sample, document)
+                      area, sdgs, hubs, modalities, tags, vetted_at, replications, is_sample, translations, document)
                     SELECT s.id, s.slug, r.title, r.summary, %(language)s,
                       (%(countries)s::text[])[1 + (r.g * 5) %% cardinality(%(countries)s::text[])],
                       (%(areas)s::text[])[1 + (r.g * 7) %% cardinality(%(areas)s::text[])],
@@ -175,7 +175,7 @@ def generate(target: int, batch: int = 20_000) -> tuple[int, float]:
                       ARRAY['bench-hub-' || (r.g %% 500)],
                       ARRAY[(%(modalities)s::text[])[1 + r.g %% 7], (%(modalities)s::text[])[1 + (r.g * 5) %% 7]],
                       ARRAY[(%(tags)s::text[])[1 + (r.g * 2) %% cardinality(%(tags)s::text[])]],
-                      s.vetted_at, (r.g %% 4), true,
+                      s.vetted_at, (r.g %% 4), true, '{}'::jsonb,
                       setweight(to_tsvector(%(config)s::regconfig, unaccent(r.title)), 'A') ||
                       setweight(to_tsvector('simple', unaccent(r.title)), 'A') ||
                       setweight(to_tsvector(%(config)s::regconfig, unaccent(r.summary)), 'B') ||
