@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Cast, Extract, Now
 
@@ -239,24 +239,26 @@ def _filter_codes(filters: dict[str, str]) -> dict[str, int]:
 # counts only for that facet, which is counted with its own filter removed. The filter
 # for "misses at most one" is, with k filters, "contains all but one of the k codes" for
 # some one, which the GIN index on facet_codes answers. `missed` is then the number of
-# the one missed facet, or 0.
+# the one missed facet, or 0. Each row also counts once under the code 0 (facet 0, no
+# value) when it meets every filter: that count is the number of results.
 FACET_COUNTS = """
 WITH matched AS (
     SELECT facet_codes, {missed} AS missed FROM ({words}) AS words
     WHERE {at_most_one_missed}
 ), counts AS (
     SELECT code, count(*) AS n
-    FROM (SELECT unnest(facet_codes) AS code, missed FROM matched) AS codes
+    FROM (SELECT unnest(array_append(facet_codes, 0)) AS code, missed FROM matched) AS codes
     WHERE missed = 0 OR code >> {bits} = missed
     GROUP BY code
 )
-SELECT value.facet, value.value, counts.n
-FROM counts JOIN catalogue_searchfacetvalue AS value ON value.id = counts.code & {mask}
+SELECT coalesce(value.facet, ''), coalesce(value.value, ''), counts.n
+FROM counts LEFT JOIN catalogue_searchfacetvalue AS value ON value.id = counts.code & {mask}
 """
 
 
-def facet_counts(words, codes: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
-    """For each facet, its values and counts under the words and all the *other* filters.
+def facet_counts(words, codes: dict[str, int]) -> tuple[dict[str, list[tuple[str, int]]], int]:
+    """For each facet, its values and counts under the words and all the *other* filters;
+    and the number of results (under the words and every filter).
 
     `words` is the tsquery (None for none), `codes` the active filters' codes
     (_filter_codes). Counts are exact; each facet's 50 largest values come first.
@@ -286,12 +288,29 @@ def facet_counts(words, codes: dict[str, int]) -> dict[str, list[tuple[str, int]
     found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for name, value, count in cursor.fetchall():
+        rows = cursor.fetchall()
+    total = 0
+    for name, value, count in rows:
+        if name:
             found[name].append((value, count))
-    return {
+        else:
+            total = count
+    facets = {
         name: sorted(values, key=lambda item: (-item[1], item[0]))[:50]
         for name, values in found.items()
     }
+    return facets, total
+
+
+def _any_match(words) -> bool:
+    """Whether any solution matches, asked of the GIN index.
+
+    Left to itself, the planner answers EXISTS with a sequential scan that hopes for an
+    early hit, which reads the whole table when nothing matches: the usual case here.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        return SolutionSearch.objects.filter(document=words).exists()
 
 
 def suggest(text: str) -> str:
@@ -332,24 +351,28 @@ def search(
     base = SolutionSearch.objects.all()
     result = SearchResult(queryset=None)
     q = (q or "").strip()[:200]
+    codes = _filter_codes(filters)
+    words = _tsquery(q) if q else None
+    result.facets, total = facet_counts(words, codes)
+    if q and not total and not _any_match(words):
+        suggestion = suggest(q)
+        if suggestion:
+            result.suggestion = suggestion
+            alternative = _tsquery(suggestion)
+            if _any_match(alternative):
+                words, q, result.corrected = alternative, suggestion, True
+                result.facets, total = facet_counts(words, codes)
     if q:
-        matched = base.filter(document=_tsquery(q))
-        if not matched.exists():
-            suggestion = suggest(q)
-            if suggestion:
-                result.suggestion = suggestion
-                alternative = base.filter(document=_tsquery(suggestion))
-                if alternative.exists():
-                    matched, q, result.corrected = alternative, suggestion, True
-        base = matched
-        rank = SearchRank(F("document"), _tsquery(q))
         age_years = Cast(Extract(Now() - F("vetted_at"), "epoch"), FloatField()) / Value(
             31_536_000.0
         )
-        base = base.annotate(rank=rank * (Value(1.0) + Value(0.3) / (Value(1.0) + age_years)))
-    codes = _filter_codes(filters)
-    result.facets = facet_counts(_tsquery(q) if q else None, codes)
+        rank = SearchRank(F("document"), words)
+        base = base.filter(document=words).annotate(
+            rank=rank * (Value(1.0) + Value(0.3) / (Value(1.0) + age_years))
+        )
     queryset = base.filter(facet_codes__contains=list(codes.values())) if codes else base
+    if not total:  # known from the facet pass: spare the database a search for nothing
+        queryset = queryset.none()
     if sort not in SORTS:
         sort = "relevance"
     if sort == "replicated":

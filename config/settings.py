@@ -146,6 +146,10 @@ except ValueError as exc:
 _database["ENGINE"] = "django.db.backends.postgresql"
 _database["OPTIONS"] = {
     **_database.get("OPTIONS", {}),
+    # No JIT compilation: it adds tens to hundreds of milliseconds to the first run of a
+    # costly plan (broad catalogue searches over a large catalogue) and never pays back
+    # on the portal's short queries.
+    "options": "-c jit=off",
     "pool": {
         "min_size": 1,
         "max_size": env.get_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1),
