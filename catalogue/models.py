@@ -449,6 +449,20 @@ class SearchFacetValue(models.Model):
         return f"{self.facet}={self.value}"
 
 
+class SearchFacetTotal(models.Model):
+    """How many search rows carry a facet code (code 0: all rows), over the whole catalogue.
+
+    Kept by a trigger on SolutionSearch (migration 0008) in the writing transaction, so
+    it is always exact: the catalogue without words or filters reads its facets here.
+    """
+
+    code = models.IntegerField(primary_key=True)
+    n = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.n}"
+
+
 class SearchTerm(models.Model):
     """The catalogue's vocabulary, for "did you mean …?" (trigram similarity)."""
 

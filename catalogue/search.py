@@ -256,6 +256,14 @@ FROM counts LEFT JOIN catalogue_searchfacetvalue AS value ON value.id = counts.c
 """
 
 
+TOTALS = """
+SELECT coalesce(value.facet, ''), coalesce(value.value, ''), total.n
+FROM catalogue_searchfacettotal AS total
+LEFT JOIN catalogue_searchfacetvalue AS value ON value.id = total.code & {mask}
+WHERE total.n > 0 AND total.code >> {bits} = ANY(%s)
+"""
+
+
 def facet_counts(words, codes: dict[str, int]) -> tuple[dict[str, list[tuple[str, int]]], int]:
     """For each facet, its values and counts under the words and all the *other* filters;
     and the number of results (under the words and every filter).
@@ -263,11 +271,47 @@ def facet_counts(words, codes: dict[str, int]) -> tuple[dict[str, list[tuple[str
     `words` is the tsquery (None for none), `codes` the active filters' codes
     (_filter_codes). Counts are exact; each facet's 50 largest values come first.
     """
+    if words is None and len(codes) <= 1:
+        # Without words, a facet counted under no filter at all counts the whole
+        # catalogue: read the totals kept by the database (SearchFacetTotal) instead.
+        if not codes:
+            counted = _totals([0, *FACET_NUMBERS.values()])
+        else:
+            ((name, code),) = codes.items()
+            counted = [row for row in _count(None, {}, within=code) if row[0] != name]
+            counted += _totals([FACET_NUMBERS[name]])
+    else:
+        counted = _count(words, codes)
+    found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    total = 0
+    for name, value, count in counted:
+        if name:
+            found[name].append((value, count))
+        else:
+            total = count
+    facets = {
+        name: sorted(values, key=lambda item: (-item[1], item[0]))[:50]
+        for name, values in found.items()
+    }
+    return facets, total
+
+
+def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
+    """The kept catalogue-wide counts of these facets' values (facet 0: all rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOTALS.format(bits=CODE_BITS, mask=(1 << CODE_BITS) - 1), [numbers])
+        return cursor.fetchall()
+
+
+def _count(words, codes: dict[str, int], within: int | None = None) -> list[tuple[str, str, int]]:
+    """(facet, value, count) rows from one FACET_COUNTS pass; `within`: only rows with that code."""
     rows = (
         SolutionSearch.objects.all()
         if words is None
         else SolutionSearch.objects.filter(document=words)
     )
+    if within is not None:
+        rows = rows.filter(facet_codes__contains=[within])
     words_sql, words_params = rows.order_by().values("facet_codes").query.sql_with_params()
     # Names and numbers below come from FACET_NUMBERS, never from the request.
     missed = " + ".join(
@@ -284,22 +328,9 @@ def facet_counts(words, codes: dict[str, int]) -> tuple[dict[str, list[tuple[str
         bits=CODE_BITS,
         mask=(1 << CODE_BITS) - 1,
     )
-    params = [*codes.values(), *words_params, *all_but_one]
-    found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    total = 0
-    for name, value, count in rows:
-        if name:
-            found[name].append((value, count))
-        else:
-            total = count
-    facets = {
-        name: sorted(values, key=lambda item: (-item[1], item[0]))[:50]
-        for name, values in found.items()
-    }
-    return facets, total
+        cursor.execute(sql, [*codes.values(), *words_params, *all_but_one])
+        return cursor.fetchall()
 
 
 def _any_match(words) -> bool:

@@ -311,3 +311,23 @@ def test_an_unknown_filter_value_finds_nothing_but_keeps_its_own_facet(demo):
     assert list(result.queryset) == []
     assert sum(n for _v, n in result.facets["country"]) == SolutionSearch.objects.count()
     assert result.facets["area"] == []
+
+
+def test_kept_facet_totals_follow_every_change(demo):
+    from io import StringIO
+
+    def kept():
+        return sorted(search._totals([0, *search.FACET_NUMBERS.values()]))
+
+    def recounted():
+        return sorted(search._count(None, {}))
+
+    assert kept() == recounted()
+    entry = SolutionSearch.objects.get(slug="human-milk-banks")
+    SolutionSearch.objects.filter(pk=entry.pk).update(facet_codes=entry.facet_codes[:1])
+    assert kept() == recounted()
+    SolutionSearch.objects.filter(pk=entry.pk).delete()
+    assert kept() == recounted()
+    call_command("reindex_solutions", stdout=StringIO())
+    assert kept() == recounted()
+    assert ("", "", SolutionSearch.objects.count()) in kept()
