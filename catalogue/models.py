@@ -17,6 +17,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, OrderBy
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -400,20 +401,24 @@ class SolutionSearch(TranslatedFields, models.Model):
     is_sample = models.BooleanField(default=False)
     translations = models.JSONField(default=dict, blank=True)
     document = SearchVectorField(null=True)
+    # Every facet value above as one integer code (SearchFacetValue.code): the filters are
+    # one GIN-indexed containment test and the facet counts one pass over small integers.
+    facet_codes = ArrayField(models.IntegerField(), default=list)
 
     class Meta:
         verbose_name = _("search entry")
         verbose_name_plural = _("search entries")
         indexes = [
             GinIndex(fields=["document"], name="solution_search_document"),
-            GinIndex(fields=["sdgs"], name="solution_search_sdgs"),
-            GinIndex(fields=["hubs"], name="solution_search_hubs"),
-            GinIndex(fields=["modalities"], name="solution_search_modalities"),
-            GinIndex(fields=["tags"], name="solution_search_tags"),
-            models.Index(fields=["country"], name="solution_search_country"),
-            models.Index(fields=["area"], name="solution_search_area"),
-            models.Index(fields=["language"], name="solution_search_language"),
+            GinIndex(fields=["facet_codes"], name="solution_search_facets"),
+            GinIndex(fields=["hubs"], name="solution_search_hubs"),  # a hub's own page
             models.Index(fields=["-vetted_at"], name="solution_search_vetted"),
+            # The catalogue's "newest first" order, so a page of it is read from the index.
+            models.Index(
+                OrderBy(F("vetted_at"), descending=True, nulls_last=True),
+                F("solution_id"),
+                name="solution_search_newest",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -421,6 +426,41 @@ class SolutionSearch(TranslatedFields, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:detail", kwargs={"slug": self.slug})
+
+
+class SearchFacetValue(models.Model):
+    """A facet value ("country" "BR", "sdg" "6", "hub" <slug>…) and its integer code.
+
+    The code is the facet's number (catalogue.search.FACET_NUMBERS) in the high bits
+    and this row's id in the low 24 bits, so SQL can tell a code's facet by a shift.
+    Rows are only ever added (by catalogue.search.index_solution), never renumbered.
+    """
+
+    id = models.AutoField(primary_key=True)
+    facet = models.CharField(max_length=20)
+    value = models.CharField(max_length=120)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["facet", "value"], name="search_facet_value_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facet}={self.value}"
+
+
+class SearchFacetTotal(models.Model):
+    """How many search rows carry a facet code (code 0: all rows), over the whole catalogue.
+
+    Kept by a trigger on SolutionSearch (migration 0008) in the writing transaction, so
+    it is always exact: the catalogue without words or filters reads its facets here.
+    """
+
+    code = models.IntegerField(primary_key=True)
+    n = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.n}"
 
 
 class SearchTerm(models.Model):

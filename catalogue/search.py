@@ -7,6 +7,11 @@ weighted: title (A) > summary and tags (B) > the rest (C). A query is parsed wit
 websearch_to_tsquery (quotes, OR, -exclusion) once per configuration and the results
 OR-ed, so "milk banks", "leite humano" and "banco de leche" each meet the words of
 their own language.
+
+Facets are counted over integer codes (SearchFacetValue): each row carries all its
+facet values as one int[] column, so filtering is one GIN containment test and all
+the facet counts — each facet with its own filter removed — come from one pass that
+unnests those small integers (see facet_counts).
 """
 
 from __future__ import annotations
@@ -17,26 +22,28 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import F, FloatField, Value
+from django.db import connection, transaction
+from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Cast, Extract, Now
 
-from .models import SearchTerm, Solution, SolutionSearch
+from .models import SearchFacetValue, SearchTerm, Solution, SolutionSearch
 
 CONFIGS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french", "id": "indonesian"}
 QUERY_CONFIGS = ["simple", *CONFIGS.values()]
 SORTS = ("relevance", "newest", "replicated")
 FACETS = ("area", "sdg", "country", "hub", "modality", "language", "tag")
-_FACET_COLUMNS = {
-    "area": ("area", False),
-    "sdg": ("sdgs", True),
-    "country": ("country", False),
-    "hub": ("hubs", True),
-    "modality": ("modalities", True),
-    "language": ("language", False),
-    "tag": ("tags", True),
+# A facet's number is stored in the high bits of its codes: never renumber one.
+FACET_NUMBERS = {
+    "area": 1,
+    "sdg": 2,
+    "country": 3,
+    "hub": 4,
+    "modality": 5,
+    "language": 6,
+    "tag": 7,
 }
+CODE_BITS = 24  # SearchFacetValue ids below 2**24; the facet number above
+NO_CODE = -1  # the code of a filter value that no solution has
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
@@ -106,6 +113,7 @@ def index_solution(solution: Solution) -> SolutionSearch | None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {' || '.join(parts) or 'NULL::tsvector'}", params)
         document = cursor.fetchone()[0]
+    values = _facet_values(solution, revision)
     entry, _created = SolutionSearch.objects.update_or_create(
         solution=solution,
         defaults={
@@ -113,12 +121,13 @@ def index_solution(solution: Solution) -> SolutionSearch | None:
             "title": revision.title,
             "summary": revision.summary,
             "language": revision.original_language,
-            "country": str(revision.country or ""),
-            "area": revision.priority_area.slug if revision.priority_area_id else "",
-            "sdgs": sorted(revision.sdgs.values_list("number", flat=True)),
-            "hubs": sorted(solution.hubs.values_list("slug", flat=True)),
-            "modalities": list(revision.modalities),
-            "tags": sorted(tag.slug for tag in revision.tags.all()),
+            "country": values["country"][0] if values["country"] else "",
+            "area": values["area"][0] if values["area"] else "",
+            "sdgs": [int(number) for number in values["sdg"]],
+            "hubs": values["hub"],
+            "modalities": values["modality"],
+            "tags": values["tag"],
+            "facet_codes": sorted(facet_codes(values).values()),
             "vetted_at": solution.vetted_at,
             "replications": solution.replications.count(),
             "is_sample": solution.is_sample,
@@ -132,6 +141,43 @@ def index_solution(solution: Solution) -> SolutionSearch | None:
     SolutionSearch.objects.filter(pk=entry.pk).update(document=document)
     _remember_words(revision)
     return entry
+
+
+def _facet_values(solution: Solution, revision) -> dict[str, list[str]]:
+    """Per facet, the (non-empty) values of a solution's vetted revision, as text."""
+    values = {
+        "area": [revision.priority_area.slug] if revision.priority_area_id else [],
+        "sdg": [str(n) for n in sorted(revision.sdgs.values_list("number", flat=True))],
+        "country": [str(revision.country)] if revision.country else [],
+        "hub": sorted(solution.hubs.values_list("slug", flat=True)),
+        "modality": list(dict.fromkeys(revision.modalities)),
+        "language": [revision.original_language] if revision.original_language else [],
+        "tag": sorted({tag.slug for tag in revision.tags.all()}),
+    }
+    return values
+
+
+def code_of(facet: str, pk: int) -> int:
+    return FACET_NUMBERS[facet] << CODE_BITS | pk
+
+
+def facet_codes(values: dict[str, list[str]], *, create: bool = True) -> dict[tuple[str, str], int]:
+    """The code of each (facet, value); new values get a code when `create` is true."""
+    pairs = {(facet, value) for facet, found in values.items() for value in found}
+    if not pairs:
+        return {}
+    if create:
+        SearchFacetValue.objects.bulk_create(
+            [SearchFacetValue(facet=f, value=v) for f, v in pairs], ignore_conflicts=True
+        )
+    query = reduce(
+        lambda a, b: a | b,
+        (Q(facet=facet, value=value) for facet, value in pairs),
+    )
+    return {
+        (row.facet, row.value): code_of(row.facet, row.pk)
+        for row in SearchFacetValue.objects.filter(query)
+    }
 
 
 def _remember_words(revision) -> None:
@@ -177,64 +223,125 @@ def _tsquery(text: str):
     return query
 
 
-def _filtered(queryset, filters: dict[str, str], skip: str | None = None):
+def _filter_codes(filters: dict[str, str]) -> dict[str, int]:
+    """Per active filter, the code of its value (NO_CODE when no solution has that value)."""
+    wanted = {}
     for name, value in filters.items():
-        if name == skip or not value:
-            continue
-        column, is_array = _FACET_COLUMNS[name]
-        if name == "sdg":
-            if not value.isdigit() or not 1 <= int(value) <= 17:
-                return queryset.none()
-            value = int(value)
-        lookup = f"{column}__contains" if is_array else column
-        queryset = queryset.filter(**{lookup: [value] if is_array else value})
-    return queryset
+        if name == "sdg" and not (value.isdigit() and 1 <= int(value) <= 17):
+            value = ""  # never a stored value
+        wanted[name] = [value] if value else []
+    known = facet_codes(wanted, create=False)
+    return {name: known.get((name, filters[name]), NO_CODE) for name in filters}
 
 
-ARRAY_COUNT = "SELECT '{name}', v::text, count(*) FROM base, unnest(base.{column}) AS v GROUP BY v"
-SCALAR_COUNT = (
-    "SELECT '{name}', {column}::text, count(*) FROM base WHERE {column} <> '' GROUP BY {column}"
+# One pass over the rows that match the words and miss at most one active filter. A row
+# meeting every filter counts for every facet; a row missing exactly one (say the country)
+# counts only for that facet, which is counted with its own filter removed. The filter
+# for "misses at most one" is, with k filters, "contains all but one of the k codes" for
+# some one, which the GIN index on facet_codes answers. `missed` is then the number of
+# the one missed facet, or 0. Each row also counts once under the code 0 (facet 0, no
+# value) when it meets every filter: that count is the number of results.
+FACET_COUNTS = """
+WITH matched AS (
+    SELECT facet_codes, {missed} AS missed FROM ({words}) AS words
+    WHERE {at_most_one_missed}
+), counts AS (
+    SELECT code, count(*) AS n
+    FROM (SELECT unnest(array_append(facet_codes, 0)) AS code, missed FROM matched) AS codes
+    WHERE missed = 0 OR code >> {bits} = missed
+    GROUP BY code
 )
+SELECT coalesce(value.facet, ''), coalesce(value.value, ''), counts.n
+FROM counts LEFT JOIN catalogue_searchfacetvalue AS value ON value.id = counts.code & {mask}
+"""
 
 
-def _counts_sql(names, subset) -> tuple[str, list]:
-    """One pass over a filtered set, counting the values of several facets."""
-    sql, params = (
-        subset.order_by().values(*(_FACET_COLUMNS[n][0] for n in names)).query.sql_with_params()
-    )
-    parts = []
-    for name in names:
-        column, is_array = _FACET_COLUMNS[name]
-        # Names and columns come from _FACET_COLUMNS, never from the request.
-        parts.append((ARRAY_COUNT if is_array else SCALAR_COUNT).format(name=name, column=column))
-    return f"WITH base AS MATERIALIZED ({sql}) " + " UNION ALL ".join(parts), list(params)  # noqa: S608
+TOTALS = """
+SELECT coalesce(value.facet, ''), coalesce(value.value, ''), total.n
+FROM catalogue_searchfacettotal AS total
+LEFT JOIN catalogue_searchfacetvalue AS value ON value.id = total.code & {mask}
+WHERE total.n > 0 AND total.code >> {bits} = ANY(%s)
+"""
 
 
-def facet_counts(base, filters: dict[str, str]) -> dict[str, list[tuple[str, int]]]:
-    """For each facet, its values and counts under the query and all the *other* filters.
+def facet_counts(words, codes: dict[str, int]) -> tuple[dict[str, list[tuple[str, int]]], int]:
+    """For each facet, its values and counts under the words and all the *other* filters;
+    and the number of results (under the words and every filter).
 
-    The facets nobody filters on share one pass over the fully filtered set; each active
-    facet needs one more pass, over the set filtered by the others only.
+    `words` is the tsquery (None for none), `codes` the active filters' codes
+    (_filter_codes). Counts are exact; each facet's 50 largest values come first.
     """
-    active = [name for name in FACETS if filters.get(name)]
-    groups = [([name for name in FACETS if name not in active], _filtered(base, filters))]
-    groups += [([name], _filtered(base, filters, skip=name)) for name in active]
+    if words is None and len(codes) <= 1:
+        # Without words, a facet counted under no filter at all counts the whole
+        # catalogue: read the totals kept by the database (SearchFacetTotal) instead.
+        if not codes:
+            counted = _totals([0, *FACET_NUMBERS.values()])
+        else:
+            ((name, code),) = codes.items()
+            counted = [row for row in _count(None, {}, within=code) if row[0] != name]
+            counted += _totals([FACET_NUMBERS[name]])
+    else:
+        counted = _count(words, codes)
     found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
-    for names, subset in groups:
-        if not names:
-            continue
-        try:
-            sql, params = _counts_sql(names, subset)
-        except EmptyResultSet:
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for name, value, count in cursor.fetchall():
-                found[name].append((value, count))
-    return {
+    total = 0
+    for name, value, count in counted:
+        if name:
+            found[name].append((value, count))
+        else:
+            total = count
+    facets = {
         name: sorted(values, key=lambda item: (-item[1], item[0]))[:50]
         for name, values in found.items()
     }
+    return facets, total
+
+
+def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
+    """The kept catalogue-wide counts of these facets' values (facet 0: all rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOTALS.format(bits=CODE_BITS, mask=(1 << CODE_BITS) - 1), [numbers])
+        return cursor.fetchall()
+
+
+def _count(words, codes: dict[str, int], within: int | None = None) -> list[tuple[str, str, int]]:
+    """(facet, value, count) rows from one FACET_COUNTS pass; `within`: only rows with that code."""
+    rows = (
+        SolutionSearch.objects.all()
+        if words is None
+        else SolutionSearch.objects.filter(document=words)
+    )
+    if within is not None:
+        rows = rows.filter(facet_codes__contains=[within])
+    words_sql, words_params = rows.order_by().values("facet_codes").query.sql_with_params()
+    # Names and numbers below come from FACET_NUMBERS, never from the request.
+    missed = " + ".join(
+        f"CASE WHEN facet_codes @> ARRAY[%s::int] THEN 0 ELSE {FACET_NUMBERS[name]} END"
+        for name in codes
+    )
+    all_but_one = [[c for other, c in codes.items() if other != name] for name in codes]
+    if len(codes) < 2:
+        all_but_one = []  # with one filter or none, every row misses at most one
+    sql = FACET_COUNTS.format(
+        missed=missed or "0",
+        words=words_sql,
+        at_most_one_missed=" OR ".join(["facet_codes @> %s::int[]"] * len(all_but_one)) or "TRUE",
+        bits=CODE_BITS,
+        mask=(1 << CODE_BITS) - 1,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*codes.values(), *words_params, *all_but_one])
+        return cursor.fetchall()
+
+
+def _any_match(words) -> bool:
+    """Whether any solution matches, asked of the GIN index.
+
+    Left to itself, the planner answers EXISTS with a sequential scan that hopes for an
+    early hit, which reads the whole table when nothing matches: the usual case here.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        return SolutionSearch.objects.filter(document=words).exists()
 
 
 def suggest(text: str) -> str:
@@ -275,23 +382,28 @@ def search(
     base = SolutionSearch.objects.all()
     result = SearchResult(queryset=None)
     q = (q or "").strip()[:200]
+    codes = _filter_codes(filters)
+    words = _tsquery(q) if q else None
+    result.facets, total = facet_counts(words, codes)
+    if q and not total and not _any_match(words):
+        suggestion = suggest(q)
+        if suggestion:
+            result.suggestion = suggestion
+            alternative = _tsquery(suggestion)
+            if _any_match(alternative):
+                words, q, result.corrected = alternative, suggestion, True
+                result.facets, total = facet_counts(words, codes)
     if q:
-        matched = base.filter(document=_tsquery(q))
-        if not matched.exists():
-            suggestion = suggest(q)
-            if suggestion:
-                result.suggestion = suggestion
-                alternative = base.filter(document=_tsquery(suggestion))
-                if alternative.exists():
-                    matched, q, result.corrected = alternative, suggestion, True
-        base = matched
-        rank = SearchRank(F("document"), _tsquery(q))
         age_years = Cast(Extract(Now() - F("vetted_at"), "epoch"), FloatField()) / Value(
             31_536_000.0
         )
-        base = base.annotate(rank=rank * (Value(1.0) + Value(0.3) / (Value(1.0) + age_years)))
-    result.facets = facet_counts(base, filters)
-    queryset = _filtered(base, filters)
+        rank = SearchRank(F("document"), words)
+        base = base.filter(document=words).annotate(
+            rank=rank * (Value(1.0) + Value(0.3) / (Value(1.0) + age_years))
+        )
+    queryset = base.filter(facet_codes__contains=list(codes.values())) if codes else base
+    if not total:  # known from the facet pass: spare the database a search for nothing
+        queryset = queryset.none()
     if sort not in SORTS:
         sort = "relevance"
     if sort == "replicated":

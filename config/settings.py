@@ -146,6 +146,12 @@ except ValueError as exc:
 _database["ENGINE"] = "django.db.backends.postgresql"
 _database["OPTIONS"] = {
     **_database.get("OPTIONS", {}),
+    # No JIT compilation: it adds tens to hundreds of milliseconds to the first run of a
+    # costly plan (broad catalogue searches over a large catalogue) and never pays back
+    # on the portal's short queries. And the usual random_page_cost for data held in
+    # memory or on SSD: with the default (4, for spinning disks) the planner reads the
+    # whole catalogue, testing every row's text, rather than follow the full-text index.
+    "options": "-c jit=off -c random_page_cost=1.1",
     "pool": {
         "min_size": 1,
         "max_size": env.get_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1),

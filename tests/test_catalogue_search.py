@@ -290,3 +290,44 @@ def test_reindex_rebuilds_every_vetted_solution(demo):
         SolutionSearch.objects.get(slug="human-milk-banks").translations["title"]["en"]
         == "Human milk bank network"
     )
+
+
+def test_facet_codes_hold_exactly_the_rows_facet_values(demo):
+    from catalogue.models import SearchFacetValue
+
+    names = {
+        search.code_of(v.facet, v.pk): (v.facet, v.value) for v in SearchFacetValue.objects.all()
+    }
+    for entry in SolutionSearch.objects.all():
+        expected = {("area", entry.area), ("country", entry.country), ("language", entry.language)}
+        expected |= {("sdg", str(n)) for n in entry.sdgs} | {("hub", h) for h in entry.hubs}
+        expected |= {("modality", m) for m in entry.modalities} | {("tag", t) for t in entry.tags}
+        expected = {(facet, value) for facet, value in expected if value}
+        assert sorted(names[code] for code in entry.facet_codes) == sorted(expected)
+
+
+def test_an_unknown_filter_value_finds_nothing_but_keeps_its_own_facet(demo):
+    result = search.search(q="", filters={"country": "ZZ"})
+    assert list(result.queryset) == []
+    assert sum(n for _v, n in result.facets["country"]) == SolutionSearch.objects.count()
+    assert result.facets["area"] == []
+
+
+def test_kept_facet_totals_follow_every_change(demo):
+    from io import StringIO
+
+    def kept():
+        return sorted(search._totals([0, *search.FACET_NUMBERS.values()]))
+
+    def recounted():
+        return sorted(search._count(None, {}))
+
+    assert kept() == recounted()
+    entry = SolutionSearch.objects.get(slug="human-milk-banks")
+    SolutionSearch.objects.filter(pk=entry.pk).update(facet_codes=entry.facet_codes[:1])
+    assert kept() == recounted()
+    SolutionSearch.objects.filter(pk=entry.pk).delete()
+    assert kept() == recounted()
+    call_command("reindex_solutions", stdout=StringIO())
+    assert kept() == recounted()
+    assert ("", "", SolutionSearch.objects.count()) in kept()
