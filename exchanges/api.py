@@ -7,7 +7,6 @@ import django_filters
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import F, Prefetch
-from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.serializer_fields import CountryField
 from django_filters.rest_framework import DjangoFilterBackend
@@ -17,7 +16,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalogue.models import SDG, Modality, Solution
-from catalogue.search import _tsquery
 from core.permissions import IsVerifiedMember, IsVerifiedMemberOrReadOnly
 from hubs.models import Hub, PriorityArea
 
@@ -31,6 +29,7 @@ from .models import (
     Outcome,
     Suggestion,
 )
+from .request_forms import RequestFilter
 
 
 def _call_service(function, **kwargs):
@@ -133,28 +132,6 @@ class RequestCreateSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(
         choices=KnowledgeRequest.Visibility.choices, required=False
     )
-
-
-class RequestFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=200)
-    status = django_filters.ChoiceFilter(choices=KnowledgeRequest.Status.choices)
-    area = django_filters.ModelChoiceFilter(
-        field_name="priority_area", queryset=PriorityArea.objects.all(), to_field_name="slug"
-    )
-    country = django_filters.ChoiceFilter(choices=countries)
-    modality = django_filters.ChoiceFilter(choices=Modality.choices, method="filter_modality")
-    language = django_filters.ChoiceFilter(choices=ALL_LANGUAGES)
-
-    class Meta:
-        model = KnowledgeRequest
-        fields = ["q", "status", "area", "country", "modality", "language"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(document=_tsquery(value)) if value else queryset
-
-    def filter_modality(self, queryset, name, value):
-        return queryset.filter(modalities__contains=[value])
 
 
 def _suggestions():
