@@ -55,6 +55,15 @@ PAGES = [
     ("GET /hubs/?q=&kind=&area=", "/hubs/?q=sample&kind=sector&area=health", 1000, 20),
     ("GET /hubs/<slug>/", "/hubs/bench-hub-7/", 1000, 20),
     ("GET /api/v1/hubs/?page_size=100", "/api/v1/hubs/?page_size=100", 500, 10),
+    ("GET /requests/ (1,000 requests)", "/requests/", 1000, 20),
+    ("GET /exchanges/ (1,000 exchanges, 5 charts)", "/exchanges/", 500, 10),
+    (
+        "GET /exchanges/?region=&year=",
+        "/exchanges/?region=latin-america-caribbean&year=2024",
+        500,
+        10,
+    ),
+    ("GET /api/v1/exchanges/?page_size=100", "/api/v1/exchanges/?page_size=100", 500, 10),
 ]
 
 
@@ -64,6 +73,7 @@ def main() -> int:
     rows = []
     with gunicorn(environment) as base_url:
         seed(environment, "hubs", 500)
+        seed(environment, "exchanges", 1000)
         load.run("warm-up", base_url, "/", total=50, concurrency=4)
         for name, path, total, concurrency in PAGES:
             rows.append(load.run(name, base_url, path, total=total, concurrency=concurrency))
