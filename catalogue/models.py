@@ -20,10 +20,12 @@ from django.db import models
 from django.db.models import F, OrderBy
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from taggit.managers import TaggableManager
 
+from core.highlight import marked
 from core.translation import TranslatedFields, in_viewer_language
 
 
@@ -426,6 +428,20 @@ class SolutionSearch(TranslatedFields, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:detail", kwargs={"slug": self.slug})
+
+    @cached_property
+    def snippet(self):
+        """The summary as the viewer reads it, the search's words in <mark> (safe HTML).
+
+        None unless the row comes from SearchResult.with_snippets() with words that
+        occur in that summary.
+        """
+        return marked(getattr(self, "summary_headline", None), max_words=40)
+
+    @cached_property
+    def title_snippet(self):
+        """The title likewise: safe HTML with the matched words in <mark>, or None."""
+        return marked(getattr(self, "title_headline", None))
 
 
 class SearchFacetValue(models.Model):

@@ -8,6 +8,9 @@ websearch_to_tsquery (quotes, OR, -exclusion) once per configuration and the res
 OR-ed, so "milk banks", "leite humano" and "banco de leche" each meet the words of
 their own language.
 
+Each result shown on a page carries a snippet: its summary (and title) as the viewer
+reads them, with the query's words marked by ts_headline (SearchResult.with_snippets).
+
 Facets are counted over integer codes (SearchFacetValue): each row carries all its
 facet values as one int[] column, so filtering is one GIN containment test and all
 the facet counts — each facet with its own filter removed — come from one pass that
@@ -16,6 +19,7 @@ unnests those small integers (see facet_counts).
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,13 +27,21 @@ from functools import reduce
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import F, FloatField, Q, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Extract, Now
+from django.utils import translation
+
+from core.highlight import headline
 
 from .models import SearchFacetValue, SearchTerm, Solution, SolutionSearch
 
 CONFIGS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french", "id": "indonesian"}
 QUERY_CONFIGS = ["simple", *CONFIGS.values()]
+# Each configuration again, with unaccent before its dictionary (migration 0009): the
+# text is indexed unaccented, so a snippet must match "educação" to the query's
+# "educacao" while showing the text with its accents.
+HIGHLIGHT_CONFIGS = {config: f"{config}_unaccent" for config in QUERY_CONFIGS}
 SORTS = ("relevance", "newest", "replicated")
 FACETS = ("area", "sdg", "country", "hub", "modality", "language", "tag")
 # A facet's number is stored in the high bits of its codes: never renumber one.
@@ -194,12 +206,67 @@ def _remember_words(revision) -> None:
 # --- Query ---------------------------------------------------------------------------------
 
 
+def _viewer_text(field_name: str, language: str) -> tuple[RawSQL, RawSQL]:
+    """SQL for the text of a search row's field as a viewer in `language` reads it (the
+    translation when there is one, else the original: core.translation.in_viewer_language)
+    and for the name of the text search configuration that parses that text.
+
+    Raw SQL because the equivalent expression tree costs the ORM several milliseconds to
+    resolve and compile on every search; the names in it are the model's, never input.
+    """
+    table = connection.ops.quote_name(SolutionSearch._meta.db_table)
+    column = f"{table}.{connection.ops.quote_name(field_name)}"
+    translations = f"{table}.{connection.ops.quote_name('translations')}"
+    translated = (
+        f"COALESCE(NULLIF({translations} #>> %s::text[], ''), "
+        f"NULLIF({translations} #>> %s::text[], ''))"
+    )
+    keys = [[field_name, language], [field_name, language.split("-")[0]]]
+    text = RawSQL(  # noqa: S611
+        f"COALESCE({translated}, {column})", keys, output_field=TextField()
+    )
+    by_language = {code: HIGHLIGHT_CONFIGS[name] for code, name in CONFIGS.items()}
+    config = RawSQL(  # noqa: S611
+        f"CASE WHEN {translated} IS NOT NULL THEN %s ELSE COALESCE(%s::jsonb ->> "
+        f"split_part({table}.{connection.ops.quote_name('language')}, '-', 1), %s) END",
+        [
+            *keys,
+            HIGHLIGHT_CONFIGS[config_for(language)],
+            json.dumps(by_language),
+            HIGHLIGHT_CONFIGS["simple"],
+        ],
+        output_field=TextField(),
+    )
+    return text, config
+
+
 @dataclass
 class SearchResult:
     queryset: object
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str = ""
     corrected: bool = False
+    words: object = None  # the tsquery the results match (None: no words)
+
+    def with_snippets(self, language: str | None = None):
+        """The results, each with `summary_headline` and `title_headline` when there are words.
+
+        Read them through SolutionSearch.snippet and .title_snippet (escaped HTML). The
+        texts are the ones the viewer reads, in `language` (by default the active one).
+        Only the rows fetched pay for ts_headline: PostgreSQL computes such costly output
+        columns after the top-N sort (in a parallel plan, after each worker's own: at most
+        a page per worker), or, reading in index order, for the rows that pass the filter
+        until the page is full. Page n of a sort costs n pages of headlines (OFFSET).
+        """
+        if self.words is None or self.queryset.query.is_empty():
+            return self.queryset
+        language = language or translation.get_language() or "en"
+        summary, summary_config = _viewer_text("summary", language)
+        title, title_config = _viewer_text("title", language)
+        return self.queryset.annotate(
+            summary_headline=headline(summary, self.words, config=summary_config),
+            title_headline=headline(title, self.words, config=title_config),
+        )
 
 
 NEGATION = re.compile(r'(?:^|\s)-("[^"]+"|\S+)')
@@ -401,6 +468,7 @@ def search(
         base = base.filter(document=words).annotate(
             rank=rank * (Value(1.0) + Value(0.3) / (Value(1.0) + age_years))
         )
+        result.words = words
     queryset = base.filter(facet_codes__contains=list(codes.values())) if codes else base
     if not total:  # known from the facet pass: spare the database a search for nothing
         queryset = queryset.none()

@@ -68,7 +68,7 @@ def catalogue(request):
     sort = sort if sort in SORTS else "relevance"
     filters = {name: request.GET.get(name, "")[:100] for name in search.FACETS}
     result = search.search(q=q, filters=filters, sort=sort)
-    page = Paginator(result.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(result.with_snippets(), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -7,9 +7,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from catalogue import search
-from catalogue.models import Solution, SolutionSearch
+from catalogue.models import Solution, SolutionRevision, SolutionSearch
+from catalogue.search import index_solution
 
 
 @pytest.fixture
@@ -270,7 +272,7 @@ def test_translations_are_shown_in_the_viewers_language(client, demo):
         reverse("catalogue:search"), {"q": "leite"}, HTTP_ACCEPT_LANGUAGE="pt"
     ).content.decode()
     assert (
-        "Rede de bancos de leite humano" in portuguese
+        "Rede de bancos de <mark>leite</mark> humano" in portuguese
         and "Human milk bank network" not in portuguese
     )
 
@@ -331,3 +333,96 @@ def test_kept_facet_totals_follow_every_change(demo):
     call_command("reindex_solutions", stdout=StringIO())
     assert kept() == recounted()
     assert ("", "", SolutionSearch.objects.count()) in kept()
+
+
+def snippets(q, language, slug):
+    """The snippet and title snippet of one result of `q`, for a viewer in `language`."""
+    with translation.override(language):
+        result = search.search(q=q)
+        entry = next(e for e in result.with_snippets() if e.slug == slug)
+        return str(entry.snippet), str(entry.title_snippet)
+
+
+@pytest.mark.parametrize(
+    ("q", "language", "summary", "title"),
+    [
+        (
+            "milk banks",
+            "en",
+            "Human <mark>milk</mark> <mark>banks</mark> collect, pasteurise and distribute "
+            "donated <mark>milk</mark> for premature babies.",
+            "Human <mark>milk</mark> <mark>bank</mark> network",
+        ),
+        (
+            "leite humano",
+            "pt",
+            "Bancos de <mark>leite</mark> <mark>humano</mark> coletam, pasteurizam e "
+            "distribuem <mark>leite</mark> doado para bebês prematuros.",
+            "Rede de bancos de <mark>leite</mark> <mark>humano</mark>",
+        ),
+        (
+            "banco de leche",
+            "es",
+            "Los <mark>bancos</mark> de <mark>leche</mark> humana recolectan, pasteurizan y "
+            "distribuyen <mark>leche</mark> donada.",
+            "Red de <mark>bancos</mark> de <mark>leche</mark> humana",
+        ),
+    ],
+)
+def test_snippets_mark_the_words_in_the_text_the_viewer_reads(demo, q, language, summary, title):
+    assert snippets(q, language, "human-milk-banks") == (summary, title)
+
+
+def test_snippets_mark_accented_words_for_unaccented_queries(demo):
+    for q in ("educacao", "educação", "EDUCACAO"):
+        summary, title = snippets(q, "pt", "school-meals-education")
+        assert "<mark>educação</mark>" in summary and "<mark>educação</mark>" in title
+
+
+def test_no_snippets_without_words_or_without_a_match_in_the_shown_text(client, demo):
+    assert all(
+        entry.snippet is None and entry.title_snippet is None
+        for entry in search.search(q="").with_snippets()
+    )
+    page = client.get(reverse("catalogue:search"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<mark>" not in page and "Human milk banks collect" in page
+    # Found by its Portuguese words, read in English: the English summary, nothing marked.
+    assert snippets("leite", "en", "human-milk-banks") == ("None", "None")
+
+
+def test_a_long_snippet_is_cut_around_the_first_word_found(demo):
+    fillers = [f"filler{n}" for n in range(60)]
+    SolutionSearch.objects.filter(slug="human-milk-banks").update(
+        translations={}, summary=" ".join([*fillers, "donated", "milk", "here.", *fillers])
+    )
+    summary, _title = snippets("milk banks", "en", "human-milk-banks")
+    # 40 words: 10 before the first marked one, then the rest.
+    assert summary == " ".join(
+        ["…", *fillers[51:], "donated", "<mark>milk</mark>", "here.", *fillers[:28], "…"]
+    )
+
+
+def test_snippets_escape_the_solutions_text(client, demo):
+    author = Solution.objects.get(slug="human-milk-banks").created_by
+    solution = Solution.objects.create(slug="hostile", created_by=author, vetted_at=timezone.now())
+    solution.published = SolutionRevision.objects.create(
+        solution=solution,
+        number=1,
+        status="vetted",
+        created_by=author,
+        original_language="en",
+        title='Irrigation <img src=x onerror="alert(1)">',
+        summary="Irrigation <script>alert(1)</script> for <b>farmers</b> & \ue000co-ops\ue001.",
+    )
+    solution.save(update_fields=["published"])
+    index_solution(solution)
+    page = client.get(
+        reverse("catalogue:search"), {"q": "irrigation"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert (
+        "<mark>Irrigation</mark> &lt;script&gt;alert(1)&lt;/script&gt; for &lt;b&gt;farmers&lt;/b&gt;"
+        " &amp; co-ops." in page
+    )
+    assert "<mark>Irrigation</mark> &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b>" not in page
+    assert page.count("<mark>") == page.count("</mark>") == 2
