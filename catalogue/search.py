@@ -279,7 +279,7 @@ def _any_language(text: str, search_type: str):
     return reduce(lambda a, b: a | b, queries)
 
 
-def _tsquery(text: str):
+def text_query(text: str):
     """websearch syntax in every language; an excluded word is excluded in every language too."""
     value = strip_accents(text)
     excluded = [term.strip('"') for term in NEGATION.findall(value)]
@@ -450,13 +450,13 @@ def search(
     result = SearchResult(queryset=None)
     q = (q or "").strip()[:200]
     codes = _filter_codes(filters)
-    words = _tsquery(q) if q else None
+    words = text_query(q) if q else None
     result.facets, total = facet_counts(words, codes)
     if q and not total and not _any_match(words):
         suggestion = suggest(q)
         if suggestion:
             result.suggestion = suggestion
-            alternative = _tsquery(suggestion)
+            alternative = text_query(suggestion)
             if _any_match(alternative):
                 words, q, result.corrected = alternative, suggestion, True
                 result.facets, total = facet_counts(words, codes)

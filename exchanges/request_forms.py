@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from catalogue.models import SDG, Modality, Solution
-from catalogue.search import _tsquery
+from catalogue.search import text_query
 from hubs.models import Hub, PriorityArea
 
 from .models import KnowledgeRequest
@@ -209,7 +209,7 @@ class RequestFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(document=_tsquery(value))
+        return queryset.filter(document=text_query(value))
 
     def filter_modality(self, queryset, name, value):
         return queryset.filter(modalities__contains=[value])
