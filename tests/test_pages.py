@@ -81,10 +81,10 @@ def test_every_translation_is_compiled_and_complete():
             f"{directory}: untranslated {[e.msgid for e in po.untranslated_entries()][:5]}"
         )
         assert not po.fuzzy_entries(), f"{directory}: fuzzy entries"
-        compiled = {entry.msgid: entry.msgstr for entry in mo}
+        compiled = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in mo}
         for entry in po.translated_entries():
             if not entry.msgid_plural:
-                assert compiled.get(entry.msgid) == entry.msgstr, (
+                assert compiled.get((entry.msgctxt, entry.msgid)) == entry.msgstr, (
                     f"{directory}: .mo is stale, run make messages"
                 )
 
