@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import random
 import re
 from collections import Counter
 from decimal import Decimal
@@ -15,21 +14,16 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from exchanges import dashboard as selectors
-from exchanges.models import Exchange, ExchangeFinancing, FinancingSource
+from exchanges.models import Exchange
 from exchanges.regions import countries_in, region_of
-from hubs.models import PriorityArea
 
 from .accessibility import assert_accessible
 from .factories import UserFactory
-from .factories_exchanges import ExchangeFactory, KnowledgeRequestFactory
+from .factories_exchanges import ExchangeFactory, KnowledgeRequestFactory, make_exchanges
 from .factories_hubs import HubFactory
 
-COUNTRIES = ["BR", "MX", "CL", "UY", "MZ", "AO", "ID", "KE", "IN", "FR"]
-MODALITIES = ["field_visit", "workshop", "joint_study", "joint_fund", "videoconference"]
-STATUSES = ["planned", "under_way", "completed", "cancelled"]
 URL = reverse("exchanges:dashboard")
 CSV_URL = reverse("exchanges:dashboard-csv")
 
@@ -44,58 +38,6 @@ def curator(db):
 @pytest.fixture
 def hubs(db):
     return [HubFactory(country=code) for code in ("BR", "MX", "CL", "MZ")]
-
-
-def make_exchanges(count: int, hubs, *, seed: int = 8, creator=None) -> list[Exchange]:
-    """Random exchanges written with bulk_create (1,000 in a second), with hubs and financing."""
-    rng = random.Random(seed)
-    creator = creator or UserFactory()
-    areas = list(PriorityArea.objects.all()) + [None]
-    start = timezone.make_aware(datetime.datetime(2021, 3, 1))
-    rows = []
-    for n in range(count):
-        begins = None
-        if rng.random() < 0.8:
-            begins = datetime.date(rng.choice([2022, 2023, 2024, 2025]), rng.randint(1, 12), 1)
-        rows.append(
-            Exchange(
-                slug=f"random-{seed}-{n}",
-                title=f"Random exchange {seed}-{n}",
-                provider_institution="Provider",
-                provider_country=rng.choice(COUNTRIES),
-                recipient_institution="Recipient",
-                recipient_country=rng.choice(COUNTRIES),
-                recipient_hub=rng.choice([*hubs, None, None]),
-                priority_area=rng.choice(areas),
-                modality=rng.choice(MODALITIES),
-                status=rng.choice(STATUSES),
-                start_date=begins,
-                is_public=rng.random() < 0.8,
-                created_by=creator,
-                created=start + datetime.timedelta(days=rng.randint(0, 1500)),
-            )
-        )
-    exchanges = Exchange.objects.bulk_create(rows)
-    links, money = [], []
-    for exchange in exchanges:
-        for hub in rng.sample(hubs, rng.randint(0, 2)):
-            links.append(Exchange.provider_hubs.through(exchange=exchange, hub=hub))
-        sources = rng.sample(FinancingSource.values, rng.randint(0, 3))
-        for source in sources:
-            money.append(
-                ExchangeFinancing(
-                    exchange=exchange,
-                    source=source,
-                    amount=Decimal(rng.randint(0, 50_000)) if rng.random() < 0.7 else None,
-                    share=rng.randint(0, 100 // len(sources)) if rng.random() < 0.6 else None,
-                )
-            )
-    Exchange.provider_hubs.through.objects.bulk_create(links)
-    for item in money:
-        if item.amount is None and item.share is None:
-            item.share = 0
-    ExchangeFinancing.objects.bulk_create(money)
-    return exchanges
 
 
 def expected(exchanges, *, public_only: bool) -> dict:
