@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import error_text
 from hubs.models import Hub
 from hubs.permissions import is_curator
 
@@ -28,10 +29,6 @@ from .forms import (
 from .models import Attachment, Review, Solution, SolutionRevision
 
 S = SolutionRevision.Status
-
-
-def _messages_from(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 @login_required
@@ -111,7 +108,7 @@ def edit(request, slug):
         try:
             services.revision_update(revision=revision, user=request.user, data=values)
         except ValidationError as error:
-            messages.error(request, _messages_from(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Draft saved."))
             following = (
@@ -135,7 +132,7 @@ def submit(request, slug):
     try:
         services.revision_submit(revision=revision, user=request.user)
     except ValidationError as error:
-        messages.error(request, _messages_from(error))
+        messages.error(request, error_text(error))
         return redirect(reverse("catalogue:edit", args=[slug]) + "?step=submit")
     messages.success(
         request, _("Submitted for vetting. Reviewers may write to you here before they decide.")
@@ -253,7 +250,7 @@ def review_action(request, pk):
         else:
             raise ValidationError(_("Unknown action."))
     except ValidationError as error:
-        messages.error(request, _messages_from(error))
+        messages.error(request, error_text(error))
     return redirect("catalogue:review", pk=revision.pk)
 
 

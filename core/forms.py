@@ -10,3 +10,8 @@ def add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def error_text(error: ValidationError) -> str:
+    """A service's ValidationError as one sentence for a flash message."""
+    return " ".join(error.messages)

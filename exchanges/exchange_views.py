@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from catalogue.models import Solution
-from core.forms import add_service_errors
+from core.forms import add_service_errors, error_text
 from core.permissions import verified_member_required
 from hubs.permissions import is_curator
 
@@ -50,10 +50,6 @@ def _sides(user, exchange) -> list[str]:
     if permissions.recipient_side(user, exchange):
         sides.append(ExchangeResult.Side.RECIPIENT.value)
     return sides
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _render_detail(request, exchange, *, report_form=None, rate_form=None):
@@ -133,7 +129,7 @@ def exchange_status(request, slug):
             exchange=exchange, user=request.user, status=request.POST.get("status", "")
         )
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,
@@ -158,7 +154,7 @@ def result_report(request, slug):
         services.result_report(exchange=exchange, user=request.user, data=form.result_data())
     except ValidationError as error:
         add_service_errors(form, error)
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
         return _render_detail(request, exchange, report_form=form)
     messages.success(request, _("Thank you. The result is recorded."))
     return redirect(exchange.get_absolute_url() + "#results-title")
@@ -182,7 +178,7 @@ def rate(request, slug):
             comment=form.cleaned_data["comment"],
         )
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Thank you for rating this exchange."))
     return redirect(exchange)
@@ -204,7 +200,7 @@ def replicate(request, slug):
     try:
         services.replication_from_exchange(exchange=exchange, user=request.user, solution=solution)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("The exchange is now part of the solution's adoption history."))
     return redirect(exchange)

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import prefetch_related_objects
 
 from catalogue.search import CONFIGS, WORD
 
@@ -262,6 +263,8 @@ def suggest_hubs(request, words, queries, solutions: list[Candidate]) -> list[Ca
 
 
 def suggestions_for(request) -> tuple[list[Candidate], list[Candidate]]:
+    # Every candidate is compared with the request's SDGs: read them once, not per candidate.
+    prefetch_related_objects([request], "sdgs")
     words = meaningful_words(_request_text(request))
     queries = _word_queries(words)
     solutions = suggest_solutions(request, words, queries)

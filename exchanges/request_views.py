@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalogue.models import Modality, Solution
-from core.forms import add_service_errors
+from core.forms import add_service_errors, error_text
 from core.permissions import is_verified_member, verified_member_required
 
 from . import permissions, services
@@ -41,10 +41,6 @@ def _get_visible_request(request, slug) -> KnowledgeRequest:
         _visible_requests(request.user).select_related("requester", "hub", "priority_area"),
         slug=slug,
     )
-
-
-def _messages_from(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 # --- "Matched because …" ---------------------------------------------------------------------
@@ -288,7 +284,7 @@ def request_close(request, slug):
     try:
         services.request_close(request=knowledge_request, user=request.user)
     except ValidationError as error:
-        messages.error(request, _messages_from(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("The request is closed. It no longer takes offers or matches."))
     return redirect(knowledge_request)
@@ -411,7 +407,7 @@ def match_accept(request, slug, pk):
     try:
         exchange = services.match_accept(match=match, user=request.user)
     except ValidationError as error:
-        messages.error(request, _messages_from(error))
+        messages.error(request, error_text(error))
         return redirect(match.request)
     messages.success(
         request, _("You accepted the match. Plan the exchange together with the provider hubs.")
@@ -427,7 +423,7 @@ def match_decline(request, slug, pk):
     try:
         services.match_decline(match=match, user=request.user, reason=reason)
     except ValidationError as error:
-        messages.error(request, _messages_from(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("You declined the match. A curator may propose another."))
     return redirect(match.request)
