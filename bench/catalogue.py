@@ -14,81 +14,10 @@ import statistics
 import sys
 import time
 
-WORDS = {
-    "english": (
-        "water health school milk bank farmers forest budget transport sanitation energy disaster "
-        "risk community network reform statistics planning training nutrition clinic women youth "
-        "climate irrigation vaccine market finance housing road data teachers"
-    ),
-    "spanish": (
-        "agua salud escuela leche banco agricultores bosque presupuesto transporte saneamiento energía "
-        "desastre riesgo comunidad red reforma estadística planificación formación nutrición clínica "
-        "mujeres jóvenes clima riego vacuna mercado finanzas vivienda camino datos maestros"
-    ),
-    "portuguese": (
-        "água saúde escola leite banco agricultores floresta orçamento transporte saneamento energia "
-        "desastre risco comunidade rede reforma estatística planejamento formação nutrição clínica "
-        "mulheres jovens clima irrigação vacina mercado finanças habitação estrada dados professores"
-    ),
-    "french": (
-        "eau santé école lait banque agriculteurs forêt budget transport assainissement énergie "
-        "catastrophe risque communauté réseau réforme statistique planification formation nutrition "
-        "clinique femmes jeunes climat irrigation vaccin marché finances logement route données enseignants"
-    ),
-    "indonesian": (
-        "air kesehatan sekolah susu bank petani hutan anggaran transportasi sanitasi energi bencana "
-        "risiko komunitas jaringan reformasi statistik perencanaan pelatihan gizi klinik perempuan "
-        "pemuda iklim irigasi vaksin pasar keuangan perumahan jalan data guru"
-    ),
-}
-LANGUAGES = {
-    "english": "en",
-    "spanish": "es",
-    "portuguese": "pt-br",
-    "french": "fr",
-    "indonesian": "id",
-}
-AREAS = ["agriculture", "education", "environment", "health", "public-security", "disaster-risk", "public-finance",
-         "governance", "social-protection", "statistics", "urban-transport", "water-sanitation", "energy"]  # fmt: skip
-COUNTRIES = [
-    "BR",
-    "MX",
-    "ID",
-    "SG",
-    "CN",
-    "CO",
-    "AR",
-    "TR",
-    "ZA",
-    "KR",
-    "IN",
-    "KE",
-    "GH",
-    "VN",
-    "PE",
-    "FR",
-    "SN",
-]
-MODALITIES = [
-    "field_visit",
-    "workshop",
-    "joint_study",
-    "secondment",
-    "videoconference",
-    "online_course",
-    "joint_fund",
-]
-TAGS = [
-    "research",
-    "peer learning",
-    "financing",
-    "gender",
-    "digital",
-    "rural",
-    "urban",
-    "youth",
-    "climate",
-]
+COUNTRIES = ["BR", "MX", "ID", "SG", "CN", "CO", "AR", "TR", "ZA", "KR", "IN", "KE", "GH", "VN", "PE", "FR", "SN"]  # fmt: skip
+MODALITIES = ["field_visit", "workshop", "joint_study", "secondment", "videoconference", "online_course", "joint_fund"]  # fmt: skip
+TAGS = ["research", "peer learning", "financing", "gender", "digital", "rural", "urban", "youth", "climate"]  # fmt: skip
+PREFIX = "bench-s2-"  # the generated solutions' slugs (older generators' rows are replaced)
 
 QUERIES = [
     ("milk banks", {}), ("leite humano", {}), ("banco de leche", {}), ("water", {}), ("agua", {"country": "MX"}),
@@ -117,106 +46,146 @@ def _bar(done: int, total: int, started: float) -> None:
     sys.stderr.flush()
 
 
-def generate(target: int, batch: int = 20_000) -> tuple[int, float]:
-    """Top the benchmark database up to `target` vetted solutions. Returns (rows made, rows/s)."""
+# The texts come from Python (bench.corpus.Writer) through COPY into bench_rows; the rest
+# (facets, the weighted multilingual document) is built here as index_solution builds it.
+GENERATE = """
+WITH rows AS (
+  SELECT * FROM bench_rows
+), solutions AS (
+  INSERT INTO catalogue_solution (slug, created_by_id, created, is_sample, vetted_at)
+  SELECT %(prefix)s || g, %(user)s, now(), true, now() - (g %% 1500) * interval '1 day'
+  FROM rows RETURNING id, slug, vetted_at
+)
+INSERT INTO catalogue_solutionsearch (solution_id, slug, title, summary, language, country,
+  area, sdgs, hubs, modalities, tags, vetted_at, replications, is_sample, translations,
+  facet_codes, document)
+SELECT s.id, s.slug, r.title, r.summary, %(language)s, r.country, r.area, r.sdgs,
+  ARRAY[r.hub], r.modalities, r.tags, s.vetted_at, (r.g %% 4), true,
+  CASE WHEN r.translated THEN jsonb_build_object(
+    'title', jsonb_build_object(%(language2)s, r.title2),
+    'summary', jsonb_build_object(%(language2)s, r.summary2)) ELSE '{}'::jsonb END,
+  r.codes,
+  setweight(to_tsvector(%(config)s::regconfig, unaccent(r.title)), 'A') ||
+  setweight(to_tsvector('simple', unaccent(r.title)), 'A') ||
+  setweight(to_tsvector(%(config)s::regconfig, unaccent(r.summary || ' ' || array_to_string(r.tags, ' '))), 'B') ||
+  setweight(to_tsvector('simple', unaccent(r.summary || ' ' || array_to_string(r.tags, ' '))), 'B') ||
+  setweight(to_tsvector(%(config)s::regconfig, unaccent(r.body)), 'C') ||
+  setweight(to_tsvector('simple', unaccent(r.body)), 'C') ||
+  CASE WHEN r.translated THEN
+    setweight(to_tsvector(%(config2)s::regconfig, unaccent(r.title2)), 'A') ||
+    setweight(to_tsvector('simple', unaccent(r.title2)), 'A') ||
+    setweight(to_tsvector(%(config2)s::regconfig, unaccent(r.summary2)), 'B') ||
+    setweight(to_tsvector('simple', unaccent(r.summary2)), 'B')
+  ELSE ''::tsvector END
+FROM rows r JOIN solutions s ON s.slug = %(prefix)s || r.g
+"""
+
+
+# The usual SDG of each priority area (a solution has it and one more).
+AREA_SDGS = {
+    "agriculture": 2, "disaster-risk": 13, "education": 4, "energy": 7, "environment": 15,
+    "governance": 16, "health": 3, "public-finance": 17, "public-security": 16,
+    "social-protection": 1, "statistics": 17, "urban-transport": 11, "water-sanitation": 6,
+}  # fmt: skip
+
+
+def _facets(rng, area: str, language: str) -> dict[str, list[str]]:
+    """The facet values of one generated solution (as catalogue.search._facet_values gives them)."""
+    sdgs = {AREA_SDGS[area], rng.randint(1, 17)}
+    return {
+        "area": [area],
+        "sdg": [str(n) for n in sorted(sdgs)],
+        "country": [rng.choice(COUNTRIES)],
+        "hub": [f"bench-hub-{rng.randrange(500)}"],
+        "modality": rng.sample(MODALITIES, rng.randint(1, 3)),
+        "language": [language],
+        "tag": sorted(rng.sample(TAGS, rng.randint(1, 2))),
+    }
+
+
+def generate(target: int, batch: int = 5_000) -> tuple[int, float]:
+    """Top the benchmark database up to `target` vetted solutions. Returns (rows made, rows/s).
+
+    Each solution is in one language (a fifth have their title and summary translated into
+    another), about one priority area, and written as bench.corpus describes; its search
+    row is built as catalogue.search.index_solution builds one.
+    """
+
     from django.db import connection, transaction
 
     from accounts.models import User
-    from catalogue.models import Solution
+    from catalogue.models import Solution, SolutionSearch
     from catalogue.search import facet_codes
+
+    from . import corpus
 
     user, _created = User.objects.get_or_create(
         email="bench@example.org", defaults={"name": "Benchmark"}
     )
-    existing = Solution.objects.filter(slug__startswith="bench-sol-").count()
+    stale = SolutionSearch.objects.filter(slug__startswith="bench-").exclude(
+        slug__startswith=PREFIX
+    )
+    if stale.exists():  # rows of an older generator: a different corpus
+        sys.stderr.write("  removing the solutions of an older generator\n")
+        stale.delete()
+        Solution.objects.filter(slug__startswith="bench-").exclude(slug__startswith=PREFIX).delete()
+    existing = Solution.objects.filter(slug__startswith=PREFIX).count()
     if existing >= target:
         return 0, 0.0
     started = time.perf_counter()
     made = 0
-    configs = list(WORDS)
+    configs = corpus.CONFIGS
+    languages = corpus.LANGUAGE_CODES
     hubs = [f"bench-hub-{n}" for n in range(500)]
     codes = facet_codes(
         {
-            "area": AREAS, "sdg": [str(n) for n in range(1, 18)], "country": COUNTRIES,
-            "hub": hubs, "modality": MODALITIES, "language": list(LANGUAGES.values()), "tag": TAGS,
+            "area": corpus.AREAS, "sdg": [str(n) for n in range(1, 18)], "country": COUNTRIES,
+            "hub": hubs, "modality": MODALITIES, "language": list(languages.values()), "tag": TAGS,
         }
     )  # fmt: skip
-    code_lists = {
-        "area_codes": [codes["area", v] for v in AREAS],
-        "sdg_codes": [codes["sdg", str(n)] for n in range(1, 18)],
-        "country_codes": [codes["country", v] for v in COUNTRIES],
-        "hub_codes": [codes["hub", v] for v in hubs],
-        "modality_codes": [codes["modality", v] for v in MODALITIES],
-        "tag_codes": [codes["tag", v] for v in TAGS],
-    }
     with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE bench_rows (g int, area text, translated bool, title text, "
+            "summary text, body text, title2 text, summary2 text, country text, sdgs smallint[], "
+            "hub text, modalities text[], tags text[], codes int[]) ON COMMIT DELETE ROWS"
+        )
         for start in range(existing, target, batch):
             stop = min(start + batch, target)
-            config = configs[(start // batch) % len(configs)]
-            words = WORDS[config].split()
+            turn = start // batch
+            config = configs[turn % len(configs)]  # the original language of this batch
+            shift = 1 + (turn // len(configs)) % (len(configs) - 1)  # and of its translations
+            config2 = configs[(turn + shift) % len(configs)]
+            writer = corpus.Writer(config, seed=start)
+            writer2 = corpus.Writer(config2, seed=-start - 1)
             params = {
-                "words": words, "config": config, "language": LANGUAGES[config], "areas": AREAS,
-                "countries": COUNTRIES, "modalities": MODALITIES, "tags": TAGS, "user": user.pk,
-                "start": start, "stop": stop - 1, **code_lists,
-                "language_code": codes["language", LANGUAGES[config]],
+                "config": config, "config2": config2, "language": languages[config],
+                "language2": languages[config2], "user": user.pk, "prefix": PREFIX,
             }  # fmt: skip
             with transaction.atomic():
-                cursor.execute(
-                    """
-                    WITH rows AS (
-                      SELECT g,
-                        initcap((%(words)s::text[])[1 + (g * 7) %% cardinality(%(words)s::text[])]) || ' ' ||
-                          (%(words)s::text[])[1 + (g * 13 + 5) %% cardinality(%(words)s::text[])] || ' ' ||
-                          (%(words)s::text[])[1 + (g * 29 + 3) %% cardinality(%(words)s::text[])] AS title,
-                        (%(words)s::text[])[1 + (g * 3) %% cardinality(%(words)s::text[])] || ' ' ||
-                          (%(words)s::text[])[1 + (g * 11 + 1) %% cardinality(%(words)s::text[])] || ' ' ||
-                          (%(words)s::text[])[1 + (g * 17 + 2) %% cardinality(%(words)s::text[])] || ' ' ||
-                          (%(words)s::text[])[1 + (g * 23 + 7) %% cardinality(%(words)s::text[])] || ' ' ||
-                          (%(words)s::text[])[1 + (g * 31 + 9) %% cardinality(%(words)s::text[])] AS summary,
-                        (%(words)s::text[])[1 + (g * 37) %% cardinality(%(words)s::text[])] || ' ' ||
-                          (%(words)s::text[])[1 + (g * 41 + 4) %% cardinality(%(words)s::text[])] || ' ' ||
-                          (%(words)s::text[])[1 + (g * 43 + 6) %% cardinality(%(words)s::text[])] || ' ' ||
-                          (%(words)s::text[])[1 + (g * 47 + 8) %% cardinality(%(words)s::text[])] AS body
-                      FROM generate_series(%(start)s, %(stop)s) AS g
-                    ), solutions AS (
-                      INSERT INTO catalogue_solution (slug, created_by_id, created, is_sample, vetted_at)
-                      SELECT 'bench-sol-' || g, %(user)s, now(), true, now() - (g %% 1500) * interval '1 day'
-                      FROM rows RETURNING id, slug, vetted_at
-                    )
-                    INSERT INTO catalogue_solutionsearch (solution_id, slug, title, summary, language, country,
-                      area, sdgs, hubs, modalities, tags, vetted_at, replications, is_sample, translations,
-                      facet_codes, document)
-                    SELECT s.id, s.slug, r.title, r.summary, %(language)s,
-                      (%(countries)s::text[])[1 + (r.g * 5) %% cardinality(%(countries)s::text[])],
-                      (%(areas)s::text[])[1 + (r.g * 7) %% cardinality(%(areas)s::text[])],
-                      ARRAY[1 + (r.g %% 17), 1 + ((r.g * 3) %% 17)]::smallint[],
-                      ARRAY['bench-hub-' || (r.g %% 500)],
-                      ARRAY[(%(modalities)s::text[])[1 + r.g %% 7], (%(modalities)s::text[])[1 + (r.g * 5) %% 7]],
-                      ARRAY[(%(tags)s::text[])[1 + (r.g * 2) %% cardinality(%(tags)s::text[])]],
-                      s.vetted_at, (r.g %% 4), true, '{}'::jsonb,
-                      ARRAY(SELECT DISTINCT unnest(ARRAY[
-                        (%(area_codes)s::int[])[1 + (r.g * 7) %% cardinality(%(areas)s::text[])],
-                        (%(country_codes)s::int[])[1 + (r.g * 5) %% cardinality(%(countries)s::text[])],
-                        (%(sdg_codes)s::int[])[1 + (r.g %% 17)], (%(sdg_codes)s::int[])[1 + ((r.g * 3) %% 17)],
-                        (%(hub_codes)s::int[])[1 + (r.g %% 500)],
-                        (%(modality_codes)s::int[])[1 + r.g %% 7], (%(modality_codes)s::int[])[1 + (r.g * 5) %% 7],
-                        (%(tag_codes)s::int[])[1 + (r.g * 2) %% cardinality(%(tags)s::text[])],
-                        %(language_code)s]) ORDER BY 1),
-                      setweight(to_tsvector(%(config)s::regconfig, unaccent(r.title)), 'A') ||
-                      setweight(to_tsvector('simple', unaccent(r.title)), 'A') ||
-                      setweight(to_tsvector(%(config)s::regconfig, unaccent(r.summary)), 'B') ||
-                      setweight(to_tsvector('simple', unaccent(r.summary)), 'B') ||
-                      setweight(to_tsvector(%(config)s::regconfig, unaccent(r.body)), 'C')
-                    FROM rows r JOIN solutions s ON s.slug = 'bench-sol-' || r.g
-                    """,
-                    params,
-                )
+                with cursor.copy("COPY bench_rows FROM STDIN") as copy:
+                    for g in range(start, stop):
+                        area = corpus.AREAS[(g * 7) % len(corpus.AREAS)]
+                        pick = writer.rng.randrange(12)
+                        translated = g % 5 == 0
+                        facets = _facets(writer.rng, area, languages[config])
+                        copy.write_row(
+                            (
+                                g, area, translated, writer.title(area, pick),
+                                writer.summary(area), writer.body(area),
+                                writer2.title(area, pick) if translated else "",
+                                writer2.summary(area) if translated else "",
+                                facets["country"][0], [int(n) for n in facets["sdg"]],
+                                facets["hub"][0], facets["modality"], facets["tag"],
+                                sorted({codes[name, value] for name, values in facets.items() for value in values}),
+                            )
+                        )  # fmt: skip
+                cursor.execute(GENERATE, params)
             made += stop - start
             _bar(start + (stop - start) - existing, target - existing, started)
         cursor.execute(
             "INSERT INTO catalogue_searchterm (word) SELECT DISTINCT lower(unaccent(w)) FROM "
-            "unnest(%s::text[]) AS w ON CONFLICT DO NOTHING",
-            [[w for words in WORDS.values() for w in words.split()]],
+            "unnest(%s::text[]) AS w WHERE length(w) >= 3 ON CONFLICT DO NOTHING",
+            [sorted({w for config in configs for w in corpus.ranked_words(config)})],
         )
         cursor.execute("ANALYZE catalogue_solutionsearch")
     sys.stderr.write("\n")
@@ -232,7 +201,7 @@ def measure(rounds: int = 3) -> dict[str, float]:
         for q, filters in QUERIES:
             started = time.perf_counter()
             result = search.search(q=q, filters=filters)
-            list(result.with_snippets()[:20])  # as the catalogue page shows it
+            result.rows()[:20]  # the first page, as the catalogue shows it
             elapsed = (time.perf_counter() - started) * 1000
             if round_number:  # the first round warms the caches
                 timings.append(elapsed)
