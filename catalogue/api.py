@@ -119,7 +119,7 @@ class SolutionViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def list(self, request, *args, **kwargs):
         result = self._result()
-        page = self.paginate_queryset(result.queryset)
+        page = self.paginate_queryset(result.rows(snippets=False))
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         response.data["facets"] = result.facets
         response.data["suggestion"] = result.suggestion

@@ -19,6 +19,7 @@ unnests those small integers (see facet_counts).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
@@ -29,8 +30,8 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import F, FloatField, Q, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Extract, Now
-from django.utils import translation
+from django.db.models.functions import Cast, Extract
+from django.utils import timezone, translation
 
 from core.highlight import headline
 
@@ -43,6 +44,7 @@ QUERY_CONFIGS = ["simple", *CONFIGS.values()]
 # "educacao" while showing the text with its accents.
 HIGHLIGHT_CONFIGS = {config: f"{config}_unaccent" for config in QUERY_CONFIGS}
 SORTS = ("relevance", "newest", "replicated")
+DOCUMENTS = ("document", "rank_document")  # deferred: read in the database, not in Python
 FACETS = ("area", "sdg", "country", "hub", "modality", "language", "tag")
 # A facet's number is stored in the high bits of its codes: never renumber one.
 FACET_NUMBERS = {
@@ -240,6 +242,58 @@ def _viewer_text(field_name: str, language: str) -> tuple[RawSQL, RawSQL]:
     return text, config
 
 
+@contextlib.contextmanager
+def _planned(words):
+    """Run the queries inside under the search's planner settings (in one transaction).
+
+    With words, never a sequential scan: it would test the words against every row's
+    document, which for all but the smallest catalogue is mostly read back from TOAST
+    storage, where the GIN index reads only the rows that match. And enough memory for
+    the index's bitmap of a broad query to stay exact (a lossy one rechecks whole pages).
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        # Rows handed from parallel workers cost less than the planner's default assumes.
+        cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
+        cursor.execute("SET LOCAL parallel_setup_cost = 100")
+        if words is not None:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
+
+
+class SearchRows:
+    """The results as a Paginator (or DRF pagination) reads them.
+
+    Its length is the number of results, known from the facet pass, so paging costs no
+    COUNT query. The facet pass also ranked the results and kept the first TOP of them
+    (`top`, their ids in order), so the first pages are read by id; later ones run the
+    search's query under its planner settings.
+    """
+
+    def __init__(self, result: SearchResult, queryset, fetch):
+        self.result, self.queryset, self.fetch = result, queryset, fetch
+
+    def count(self) -> int:
+        return self.result.total
+
+    __len__ = count
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            found = self[key : key + 1]
+            if not found:
+                raise IndexError(key)
+            return found[0]
+        start, stop, _step = key.indices(self.result.total)
+        top = self.result.top
+        if top is not None and (stop <= len(top) or len(top) >= self.result.total):
+            ids = top[start:stop]
+            rows = {row.pk: row for row in self.fetch(ids)} if ids else {}
+            return [rows[pk] for pk in ids if pk in rows]
+        with _planned(self.result.words):
+            return list(self.queryset[key])
+
+
 @dataclass
 class SearchResult:
     queryset: object
@@ -247,6 +301,18 @@ class SearchResult:
     suggestion: str = ""
     corrected: bool = False
     words: object = None  # the tsquery the results match (None: no words)
+    total: int = 0  # the number of results
+    top: list[int] | None = None  # the ids of the first TOP results, in order, when known
+
+    def rows(self, *, snippets: bool = True, language: str | None = None) -> SearchRows:
+        """The results to page through (with their snippets unless `snippets` is false)."""
+        queryset = self.with_snippets(language) if snippets else self.queryset
+
+        def fetch(ids):
+            rows = SolutionSearch.objects.defer(*DOCUMENTS).filter(pk__in=ids)
+            return self._snippets(rows, language) if snippets else rows
+
+        return SearchRows(self, queryset, fetch)
 
     def with_snippets(self, language: str | None = None):
         """The results, each with `summary_headline` and `title_headline` when there are words.
@@ -258,12 +324,17 @@ class SearchResult:
         a page per worker), or, reading in index order, for the rows that pass the filter
         until the page is full. Page n of a sort costs n pages of headlines (OFFSET).
         """
-        if self.words is None or self.queryset.query.is_empty():
+        if self.queryset.query.is_empty():
             return self.queryset
+        return self._snippets(self.queryset, language)
+
+    def _snippets(self, queryset, language: str | None):
+        if self.words is None:
+            return queryset
         language = language or translation.get_language() or "en"
         summary, summary_config = _viewer_text("summary", language)
         title, title_config = _viewer_text("title", language)
-        return self.queryset.annotate(
+        return queryset.annotate(
             summary_headline=headline(summary, self.words, config=summary_config),
             title_headline=headline(title, self.words, config=title_config),
         )
@@ -307,10 +378,12 @@ def _filter_codes(filters: dict[str, str]) -> dict[str, int]:
 # for "misses at most one" is, with k filters, "contains all but one of the k codes" for
 # some one, which the GIN index on facet_codes answers. `missed` is then the number of
 # the one missed facet, or 0. Each row also counts once under the code 0 (facet 0, no
-# value) when it meets every filter: that count is the number of results.
+# value) when it meets every filter: that count is the number of results. The same pass
+# ranks the results and returns the ids of the first TOP (the last row, in `top`), so the
+# first pages need no second search.
 FACET_COUNTS = """
-WITH matched AS (
-    SELECT facet_codes, {missed} AS missed FROM ({words}) AS words
+WITH matched AS MATERIALIZED (
+    SELECT *, {missed} AS missed FROM ({words}) AS words
     WHERE {at_most_one_missed}
 ), counts AS (
     SELECT code, count(*) AS n
@@ -318,9 +391,27 @@ WITH matched AS (
     WHERE missed = 0 OR code >> {bits} = missed
     GROUP BY code
 )
-SELECT coalesce(value.facet, ''), coalesce(value.value, ''), counts.n
+SELECT coalesce(value.facet, ''), coalesce(value.value, ''), counts.n, NULL::int[] AS top
 FROM counts LEFT JOIN catalogue_searchfacetvalue AS value ON value.id = counts.code & {mask}
+UNION ALL
+SELECT NULL, NULL, NULL, ARRAY(
+    SELECT solution_id FROM matched WHERE missed = 0 ORDER BY {order} LIMIT {top}
+)
 """
+TOP = 100  # results ranked by the facet pass: five catalogue pages, or one API page of 100
+
+# The orders of the results, in the ORM (the search's queryset) and in the facet pass's SQL
+# (over the columns of _pass_rows); they must agree.
+ORDER_BY = {
+    "relevance": ("-rank", F("vetted_at").desc(nulls_last=True), "pk"),
+    "newest": (F("vetted_at").desc(nulls_last=True), "pk"),
+    "replicated": ("-replications", F("vetted_at").desc(nulls_last=True), "pk"),
+}
+ORDER_SQL = {
+    "relevance": "rank DESC, vetted_at DESC NULLS LAST, solution_id",
+    "newest": "vetted_at DESC NULLS LAST, solution_id",
+    "replicated": "replications DESC, vetted_at DESC NULLS LAST, solution_id",
+}
 
 
 TOTALS = """
@@ -331,13 +422,27 @@ WHERE total.n > 0 AND total.code >> {bits} = ANY(%s)
 """
 
 
-def facet_counts(words, codes: dict[str, int]) -> tuple[dict[str, list[tuple[str, int]]], int]:
+def _ranked(rows, words, now):
+    """`rows` with their relevance as `rank`: how well the title and summary (rank_document)
+    meet the words, raised by up to 30% for recent vetting (as of `now`)."""
+    age_years = Cast(Extract(Value(now) - F("vetted_at"), "epoch"), FloatField()) / Value(
+        31_536_000.0
+    )
+    rank = SearchRank(F("rank_document"), words)
+    return rows.annotate(rank=rank * (Value(1.0) + Value(0.3) / (Value(1.0) + age_years)))
+
+
+def facet_counts(
+    words, codes: dict[str, int], *, order: str = "newest", now=None
+) -> tuple[dict[str, list[tuple[str, int]]], int, list[int] | None]:
     """For each facet, its values and counts under the words and all the *other* filters;
-    and the number of results (under the words and every filter).
+    the number of results (under the words and every filter); and the ids of the first
+    TOP results in `order` (None when not counted here: without words or filters).
 
     `words` is the tsquery (None for none), `codes` the active filters' codes
     (_filter_codes). Counts are exact; each facet's 50 largest values come first.
     """
+    top = None
     if words is None and len(codes) <= 1:
         # Without words, a facet counted under no filter at all counts the whole
         # catalogue: read the totals kept by the database (SearchFacetTotal) instead.
@@ -345,10 +450,11 @@ def facet_counts(words, codes: dict[str, int]) -> tuple[dict[str, list[tuple[str
             counted = _totals([0, *FACET_NUMBERS.values()])
         else:
             ((name, code),) = codes.items()
-            counted = [row for row in _count(None, {}, within=code) if row[0] != name]
+            counted, top = _count(None, {}, within=code, order=order, now=now)
+            counted = [row for row in counted if row[0] != name]
             counted += _totals([FACET_NUMBERS[name]])
     else:
-        counted = _count(words, codes)
+        counted, top = _count(words, codes, order=order, now=now)
     found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     total = 0
     for name, value, count in counted:
@@ -360,7 +466,7 @@ def facet_counts(words, codes: dict[str, int]) -> tuple[dict[str, list[tuple[str
         name: sorted(values, key=lambda item: (-item[1], item[0]))[:50]
         for name, values in found.items()
     }
-    return facets, total
+    return facets, total, top
 
 
 def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
@@ -370,8 +476,11 @@ def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
         return cursor.fetchall()
 
 
-def _count(words, codes: dict[str, int], within: int | None = None) -> list[tuple[str, str, int]]:
-    """(facet, value, count) rows from one FACET_COUNTS pass; `within`: only rows with that code."""
+def _count(
+    words, codes: dict[str, int], *, within: int | None = None, order: str = "newest", now=None
+) -> tuple[list[tuple[str, str, int]], list[int]]:
+    """(facet, value, count) rows from one FACET_COUNTS pass, and the ids of the first TOP
+    results in `order`; `within`: only rows with that code."""
     rows = (
         SolutionSearch.objects.all()
         if words is None
@@ -379,8 +488,11 @@ def _count(words, codes: dict[str, int], within: int | None = None) -> list[tupl
     )
     if within is not None:
         rows = rows.filter(facet_codes__contains=[within])
-    words_sql, words_params = rows.order_by().values("facet_codes").query.sql_with_params()
-    # Names and numbers below come from FACET_NUMBERS, never from the request.
+    columns = ["solution_id", "facet_codes", "vetted_at", "replications"]
+    if order == "relevance":
+        rows, columns = _ranked(rows, words, now), [*columns, "rank"]
+    words_sql, words_params = rows.order_by().values(*columns).query.sql_with_params()
+    # Names and numbers below come from FACET_NUMBERS and ORDER_SQL, never from the request.
     missed = " + ".join(
         f"CASE WHEN facet_codes @> ARRAY[%s::int] THEN 0 ELSE {FACET_NUMBERS[name]} END"
         for name in codes
@@ -394,10 +506,13 @@ def _count(words, codes: dict[str, int], within: int | None = None) -> list[tupl
         at_most_one_missed=" OR ".join(["facet_codes @> %s::int[]"] * len(all_but_one)) or "TRUE",
         bits=CODE_BITS,
         mask=(1 << CODE_BITS) - 1,
+        order=ORDER_SQL[order],
+        top=TOP,
     )
-    with connection.cursor() as cursor:
+    with _planned(words), connection.cursor() as cursor:
         cursor.execute(sql, [*codes.values(), *words_params, *all_but_one])
-        return cursor.fetchall()
+        found = cursor.fetchall()
+    return [row[:3] for row in found if row[3] is None], found[-1][3]
 
 
 def _any_match(words) -> bool:
@@ -406,8 +521,7 @@ def _any_match(words) -> bool:
     Left to itself, the planner answers EXISTS with a sequential scan that hopes for an
     early hit, which reads the whole table when nothing matches: the usual case here.
     """
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+    with _planned(words):
         return SolutionSearch.objects.filter(document=words).exists()
 
 
@@ -445,13 +559,14 @@ def search(
 ) -> SearchResult:
     """Search vetted solutions; any text from a request is safe to pass (cleaned here)."""
     filters = {k: CONTROL.sub("", v) for k, v in (filters or {}).items() if k in FACETS and v}
-    q = CONTROL.sub(" ", q or "")
-    base = SolutionSearch.objects.all()
+    q = CONTROL.sub(" ", q or "").strip()[:200]
+    sort = sort if sort in SORTS else "relevance"
+    order = "newest" if sort == "relevance" and not q else sort
+    now = timezone.now()  # one "now" for the recency of every statement of this search
     result = SearchResult(queryset=None)
-    q = (q or "").strip()[:200]
     codes = _filter_codes(filters)
     words = text_query(q) if q else None
-    result.facets, total = facet_counts(words, codes)
+    result.facets, total, top = facet_counts(words, codes, order=order, now=now)
     if q and not total and not _any_match(words):
         suggestion = suggest(q)
         if suggestion:
@@ -459,28 +574,20 @@ def search(
             alternative = text_query(suggestion)
             if _any_match(alternative):
                 words, q, result.corrected = alternative, suggestion, True
-                result.facets, total = facet_counts(words, codes)
+                result.facets, total, top = facet_counts(words, codes, order=order, now=now)
+    # The documents are for matching and ranking in the database, never for the page.
+    queryset = SolutionSearch.objects.defer(*DOCUMENTS)
     if q:
-        age_years = Cast(Extract(Now() - F("vetted_at"), "epoch"), FloatField()) / Value(
-            31_536_000.0
-        )
-        rank = SearchRank(F("document"), words)
-        base = base.filter(document=words).annotate(
-            rank=rank * (Value(1.0) + Value(0.3) / (Value(1.0) + age_years))
-        )
+        queryset = queryset.filter(document=words)
+        if order == "relevance":  # matches only in the body rank 0: the newest first
+            queryset = _ranked(queryset, words, now)
         result.words = words
-    queryset = base.filter(facet_codes__contains=list(codes.values())) if codes else base
+    if codes:
+        queryset = queryset.filter(facet_codes__contains=list(codes.values()))
+    result.total, result.top = total, top
     if not total:  # known from the facet pass: spare the database a search for nothing
         queryset = queryset.none()
-    if sort not in SORTS:
-        sort = "relevance"
-    if sort == "replicated":
-        queryset = queryset.order_by("-replications", F("vetted_at").desc(nulls_last=True), "pk")
-    elif sort == "newest" or not q:
-        queryset = queryset.order_by(F("vetted_at").desc(nulls_last=True), "pk")
-    else:
-        queryset = queryset.order_by("-rank", "pk")
-    result.queryset = queryset
+    result.queryset = queryset.order_by(*ORDER_BY[order])
     return result
 
 

@@ -68,7 +68,7 @@ def catalogue(request):
     sort = sort if sort in SORTS else "relevance"
     filters = {name: request.GET.get(name, "")[:100] for name in search.FACETS}
     result = search.search(q=q, filters=filters, sort=sort)
-    page = Paginator(result.with_snippets(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(result.rows(), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -144,7 +144,7 @@ def _export_rows(request):
     result = search.search(
         q=request.GET.get("q", "")[:200], filters=filters, sort=request.GET.get("sort", "relevance")
     )
-    for entry in result.queryset[:EXPORT_LIMIT]:
+    for entry in result.rows(snippets=False)[:EXPORT_LIMIT]:
         yield {
             "slug": entry.slug,
             "title": entry.title,
