@@ -385,18 +385,25 @@ FACET_COUNTS = """
 WITH matched AS MATERIALIZED (
     SELECT *, {missed} AS missed FROM ({words}) AS words
     WHERE {at_most_one_missed}
-), counts AS (
-    SELECT code, count(*) AS n
-    FROM (SELECT unnest(array_append(facet_codes, 0)) AS code, missed FROM matched) AS codes
-    WHERE missed = 0 OR code >> {bits} = missed
-    GROUP BY code
-)
+), counts AS ({counts})
 SELECT coalesce(value.facet, ''), coalesce(value.value, ''), counts.n, NULL::int[] AS top
 FROM counts LEFT JOIN catalogue_searchfacetvalue AS value ON value.id = counts.code & {mask}
 UNION ALL
 SELECT NULL, NULL, NULL, ARRAY(
     SELECT solution_id FROM matched WHERE missed = 0 ORDER BY {order} LIMIT {top}
 )
+"""
+COUNTS = """
+    SELECT code, count(*) AS n
+    FROM (SELECT unnest(array_append(facet_codes, 0)) AS code, missed FROM matched) AS codes
+    WHERE missed = 0 OR code >> {bits} = missed
+    GROUP BY code
+"""
+# Without filters every row meets them all: the same counts, in fewer steps per row.
+COUNTS_UNFILTERED = """
+    SELECT code, count(*) AS n FROM (SELECT unnest(facet_codes) AS code FROM matched) AS codes
+    GROUP BY code
+    UNION ALL SELECT 0, count(*) FROM matched
 """
 TOP = 100  # results ranked by the facet pass: five catalogue pages, or one API page of 100
 
@@ -501,10 +508,10 @@ def _count(
     if len(codes) < 2:
         all_but_one = []  # with one filter or none, every row misses at most one
     sql = FACET_COUNTS.format(
+        counts=(COUNTS if codes else COUNTS_UNFILTERED).format(bits=CODE_BITS),
         missed=missed or "0",
         words=words_sql,
         at_most_one_missed=" OR ".join(["facet_codes @> %s::int[]"] * len(all_but_one)) or "TRUE",
-        bits=CODE_BITS,
         mask=(1 << CODE_BITS) - 1,
         order=ORDER_SQL[order],
         top=TOP,
