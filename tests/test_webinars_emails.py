@@ -139,7 +139,7 @@ def test_promotion_mail_brings_the_join_link_and_the_invitation(smtp_server, db)
     services.webinar_register(webinar=webinar, user=waiting, now=NOW + timedelta(minutes=1))
     services.registration_cancel(webinar=webinar, user=member, now=NOW + timedelta(minutes=2))
     deliver_outbox(now=SOON)
-    smtp_server.wait_for(1)
+    smtp_server.wait_for(2)
 
     # The waiting-list mail, no longer true by the time it goes out, is not sent.
     assert _kinds(waiting) == [emails.WAITLISTED, emails.PROMOTED]
@@ -151,9 +151,11 @@ def test_promotion_mail_brings_the_join_link_and_the_invitation(smtp_server, db)
     assert webinar.join_url in _text(message)
     _part, _calendar, event = _invitation(message)
     assert str(event["UID"]) == ics.event_uid(webinar)
-    # Cancelling one's own seat tells nothing more; its confirmation was never sent either.
-    assert _kinds(member) == [emails.CONFIRMED]
-    assert not _to(smtp_server, member)
+    # Cancelling one's own seat is confirmed; the confirmation of the seat, no longer
+    # true by then, is not sent.
+    assert _kinds(member) == [emails.CONFIRMED, emails.WITHDRAWN]
+    (withdrawn,) = _to(smtp_server, member)
+    assert withdrawn["Subject"] == f"Your registration is cancelled: {webinar.title}"
 
 
 def test_time_change_mail_carries_the_invitation_with_a_greater_sequence(smtp_server, db):
@@ -210,6 +212,49 @@ def test_cancellation_mail_has_method_cancel(smtp_server, db):
     assert str(event["UID"]) == ics.event_uid(webinar)
     assert event["SEQUENCE"] == 1
     assert webinar.join_url not in message.as_string()
+
+
+def test_a_member_who_gives_up_a_seat_is_told_and_their_calendar_entry_removed(smtp_server, db):
+    webinar = WebinarFactory(capacity=1)
+    member, waiting = UserFactory(), UserFactory()
+    services.webinar_register(webinar=webinar, user=member, now=NOW)
+    services.webinar_register(webinar=webinar, user=waiting, now=NOW)
+    deliver_outbox(now=NOW + timedelta(seconds=1))
+    smtp_server.wait_for(2)
+    smtp_server.messages.clear()
+    services.registration_cancel(webinar=webinar, user=waiting, now=NOW + timedelta(minutes=1))
+    services.registration_cancel(webinar=webinar, user=member, now=NOW + timedelta(minutes=2))
+    deliver_outbox(now=SOON)
+    smtp_server.wait_for(2)
+
+    (to_member,) = _to(smtp_server, member)
+    assert str(to_member["Subject"]) == f"Your registration is cancelled: {webinar.title}"
+    assert "As you asked, your registration" in _text(to_member)
+    part, calendar, event = _invitation(to_member)
+    assert part.get_param("method") == "CANCEL" and calendar["METHOD"] == "CANCEL"
+    assert event["STATUS"] == "CANCELLED" and str(event["UID"]) == ics.event_uid(webinar)
+    assert webinar.join_url not in to_member.as_string()
+    # The waiting member never had the invitation: no file to remove it.
+    (withdrawn,) = _to(smtp_server, waiting)
+    assert "cancelled" in str(withdrawn["Subject"]) and _calendars(withdrawn) == []
+    assert _kinds(member) == [emails.CONFIRMED, emails.WITHDRAWN]
+
+
+def test_no_withdrawal_mail_once_the_member_has_registered_again(smtp_server, db):
+    webinar = WebinarFactory(capacity=5)
+    member = UserFactory()
+    services.webinar_register(webinar=webinar, user=member, now=NOW)
+    services.registration_cancel(webinar=webinar, user=member, now=NOW + timedelta(minutes=1))
+    services.webinar_register(webinar=webinar, user=member, now=NOW + timedelta(minutes=2))
+    deliver_outbox(now=SOON)
+    smtp_server.wait_for(1)
+    time.sleep(0.3)
+    subjects = [str(m["Subject"]) for m in _to(smtp_server, member)]
+    assert f"You are registered: {webinar.title}" in subjects
+    assert not [s for s in subjects if "cancelled" in s]
+    assert Notification.objects.get(recipient=member, kind=emails.WITHDRAWN).email_state == (
+        EmailState.NONE
+    )
 
 
 def test_a_status_change_other_than_cancelling_tells_nobody(db):

@@ -78,11 +78,12 @@ def test_cancelling_promotes_the_waiting_list_in_order_and_tells_them(db):
     promoted = Registration.objects.get(webinar=webinar, user=members[2])
     assert promoted.status == "confirmed"
     assert Registration.objects.get(webinar=webinar, user=members[3]).status == "waitlisted"
-    assert _told(webinar) == {(members[2].pk, emails.PROMOTED)}
+    assert _told(webinar) == {(members[0].pk, emails.WITHDRAWN), (members[2].pk, emails.PROMOTED)}
     deliver_outbox(now=NOW + timedelta(hours=1))
-    assert [m.to for m in mail.outbox] == [[members[2].email]]
-    assert "A seat is yours" in mail.outbox[0].subject
-    assert webinar.join_url in mail.outbox[0].body
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([members[0].email, members[2].email])
+    (promotion,) = [m for m in mail.outbox if m.to == [members[2].email]]
+    assert "A seat is yours" in promotion.subject
+    assert webinar.join_url in promotion.body
 
     # A waitlisted member leaving frees no seat; the next confirmed one leaving promotes #4.
     services.registration_cancel(webinar=webinar, user=members[4], now=NOW + timedelta(hours=2))

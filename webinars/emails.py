@@ -42,6 +42,7 @@ WAITLISTED = "webinars.waitlisted"
 PROMOTED = "webinars.promoted"
 RESCHEDULED = "webinars.rescheduled"
 CANCELLED = "webinars.cancelled"
+WITHDRAWN = "webinars.withdrawn"  # the member cancelled their own registration
 REMINDERS = {"24h": "webinars.reminder_24h", "1h": "webinars.reminder_1h"}
 
 TEMPLATE = "webinars/notifications/message"
@@ -59,6 +60,7 @@ def register_kinds() -> None:
         PROMOTED: _("A seat frees up for you at a webinar"),
         RESCHEDULED: _("A webinar you registered for changes time"),
         CANCELLED: _("A webinar you registered for is cancelled"),
+        WITHDRAWN: _("You cancel your own webinar registration"),
         REMINDERS["24h"]: _("Reminders 24 hours before your webinars"),
         REMINDERS["1h"]: _("Reminders 1 hour before your webinars"),
     }
@@ -75,6 +77,18 @@ def register_kinds() -> None:
 
 def _payload(webinar: Webinar) -> dict:
     return {"title": webinar.title, "url": webinar.get_absolute_url()}
+
+
+def notify_withdrawal(registration: Registration, *, had_seat: bool, now: datetime | None = None):
+    """Confirm to a member that their registration is cancelled, as they asked. Whoever
+    had a seat (and so the invitation) gets the file that removes it from the calendar."""
+    notify_many(
+        recipients=[registration.user],
+        kind=WITHDRAWN,
+        target=registration.webinar,
+        payload={**_payload(registration.webinar), "had_seat": had_seat},
+        now=now,
+    )
 
 
 def notify_registration(registration: Registration, *, now: datetime | None = None) -> None:
@@ -97,6 +111,8 @@ def _still_due(kind: str, registration: Registration, webinar: Webinar, now: dat
     state = webinar.current_status(now)
     if kind == CANCELLED:
         return webinar.status == Webinar.Status.CANCELLED
+    if kind == WITHDRAWN:  # not if the member has registered again since
+        return registration.status == Registration.Status.CANCELLED
     if state in (Webinar.Status.CANCELLED, Webinar.Status.FINISHED):
         return False
     if kind in (CONFIRMED, PROMOTED):
@@ -115,7 +131,9 @@ def _still_due(kind: str, registration: Registration, webinar: Webinar, now: dat
     )
 
 
-def _extras(kind: str, registration: Registration, user, now: datetime) -> EmailExtras | None:
+def _extras(
+    kind: str, registration: Registration, user, now: datetime, payload: dict
+) -> EmailExtras | None:
     webinar = registration.webinar
     if not _still_due(kind, registration, webinar, now):
         return None
@@ -124,8 +142,11 @@ def _extras(kind: str, registration: Registration, user, now: datetime) -> Email
     # A member without a time zone sees the host's time (labelled) and how to add theirs.
     member_zone = valid_time_zone(user.time_zone)
     attachments = []
-    if kind == CANCELLED or (kind in _INVITING and has_seat):
-        content, method = ics.invitation(webinar, attendee=user.email, join_url=join_url)
+    withdrawn = kind == WITHDRAWN and payload.get("had_seat")
+    if kind == CANCELLED or withdrawn or (kind in _INVITING and has_seat):
+        content, method = ics.invitation(
+            webinar, attendee=user.email, join_url=join_url, cancel=bool(withdrawn)
+        )
         attachments.append(
             Attachment(
                 filename=f"{webinar.slug}.ics",
@@ -162,6 +183,8 @@ def prepare(rows, *, now: datetime) -> dict[int, EmailExtras | None]:
         webinar_id = int(row.object_id) if row.object_id.isdigit() else None
         registration = registrations.get((webinar_id, row.recipient_id))
         prepared[row.pk] = (
-            None if registration is None else _extras(row.kind, registration, row.recipient, now)
+            None
+            if registration is None
+            else _extras(row.kind, registration, row.recipient, now, row.payload or {})
         )
     return prepared

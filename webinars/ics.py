@@ -34,7 +34,9 @@ def event_uid(webinar: Webinar) -> str:
     return f"webinar-{webinar.uid}@{_domain()}"
 
 
-def _event(webinar: Webinar, *, join_url: str = "", attendee: str = "") -> icalendar.Event:
+def _event(
+    webinar: Webinar, *, join_url: str = "", attendee: str = "", cancelled: bool = False
+) -> icalendar.Event:
     url = settings.SITE_URL + webinar.get_absolute_url()
     event = icalendar.Event()
     event.add("uid", event_uid(webinar))
@@ -59,7 +61,7 @@ def _event(webinar: Webinar, *, join_url: str = "", attendee: str = "") -> icale
         guest.params["partstat"] = icalendar.vText("ACCEPTED")
         guest.params["rsvp"] = icalendar.vText("FALSE")
         event.add("attendee", guest)
-    if webinar.status == Webinar.Status.CANCELLED:
+    if cancelled or webinar.status == Webinar.Status.CANCELLED:
         event.add("status", "CANCELLED")
     else:
         event.add("status", "CONFIRMED")
@@ -89,12 +91,18 @@ def webinar_calendar(webinar: Webinar, *, join_url: str = "") -> bytes:
     return calendar.to_ical()
 
 
-def invitation(webinar: Webinar, *, attendee: str, join_url: str = "") -> tuple[bytes, str]:
+def invitation(
+    webinar: Webinar, *, attendee: str, join_url: str = "", cancel: bool = False
+) -> tuple[bytes, str]:
     """The .ics for an e-mail to ``attendee`` and its METHOD (REQUEST, or CANCEL once the
-    webinar is cancelled). Pass ``join_url`` only for a confirmed registrant."""
-    method = "CANCEL" if webinar.status == Webinar.Status.CANCELLED else "REQUEST"
+    webinar is cancelled, or with ``cancel`` when the attendee withdrew). Pass
+    ``join_url`` only for a confirmed registrant."""
+    cancelled = cancel or webinar.status == Webinar.Status.CANCELLED
+    method = "CANCEL" if cancelled else "REQUEST"
     calendar = _calendar(method)
-    calendar.add_component(_event(webinar, join_url=join_url, attendee=attendee))
+    calendar.add_component(
+        _event(webinar, join_url=join_url, attendee=attendee, cancelled=cancelled)
+    )
     return calendar.to_ical(), method
 
 

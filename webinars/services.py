@@ -184,6 +184,7 @@ def registration_cancel(*, webinar: Webinar, user, now: datetime | None = None) 
         registration.cancelled_at = now
         registration.save(update_fields=["status", "cancelled_at"])
         registration.reminders.filter(sent_at__isnull=True).delete()
+        emails.notify_withdrawal(registration, had_seat=was_confirmed, now=now)
         if was_confirmed:
             _promote_waitlisted(webinar, now)
     return registration
