@@ -38,6 +38,7 @@ from .regions import Region, countries_in
 # The year of an exchange: its start, or the day it was recorded (UTC, like Exchange.year).
 YEAR = Coalesce(ExtractYear("start_date"), ExtractYear("created", tzinfo=datetime.UTC))
 TOP_FLOWS = 15
+TOP_HUBS = 20  # hubs drawn and listed on the page (the most active); the CSV has them all
 FIRST_YEAR, LAST_YEAR = 1945, 2100
 
 

@@ -369,3 +369,21 @@ def test_dashboard_is_accessible_in_a_browser(page, live_server):
     page.goto(live_server.url + URL + "?region=africa")
     overflow = page.evaluate("(m => m.scrollWidth - m.clientWidth)(document.querySelector('main'))")
     assert overflow <= 0, "the charts and tables must fit a phone's width"
+
+
+def test_the_page_draws_the_most_active_hubs_and_the_csv_has_them_all(client, hubs, monkeypatch):
+    monkeypatch.setattr(selectors, "TOP_HUBS", 2)
+    make_exchanges(40, hubs, seed=8)
+    response = client.get(URL)
+    balance = response.context["figures"].hub_balance
+    assert len(balance) > 2
+    html = response.content.decode()
+    table = re.search(r'<table class="data-table" data-table="hubs">(.*?)</table>', html, re.S)
+    drawn = re.findall(r'<th scope="row">(?:<abbr[^>]*>)?([^<]+)', table.group(1))
+    assert drawn[:2] == [row["name"] for row in balance[:2]]
+    others = len(balance) - 2
+    assert f"{others} other hub" in table.group(1)
+    svg = re.search(r'<svg [^>]*data-chart="hubs".*?</svg>', html, re.S).group(0)
+    assert svg.count("<rect") <= 2 * 2
+    rows = list(csv.reader(io.StringIO(client.get(CSV_URL, {"chart": "hubs"}).content.decode())))
+    assert len(rows) - 1 == len(balance)
