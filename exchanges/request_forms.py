@@ -9,7 +9,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -128,11 +128,24 @@ class OfferForm(forms.Form):
 
 
 class BrokerForm(forms.Form):
+    """Provider hubs from the offers and suggestions (a few checkboxes), or any other
+    published hub from a list; ``cleaned_data["hubs"]`` holds both."""
+
     hubs = forms.ModelMultipleChoiceField(
-        label=_("Provider hubs"),
+        label=_("Hubs that offered or were suggested"),
         queryset=Hub.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Hubs that offered or were suggested are listed first."),
+    )
+    other_hubs = forms.ModelMultipleChoiceField(
+        label=_("Other hubs"),
+        queryset=Hub.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_(
+            "Any other published hub, by name. To choose more than one, hold Ctrl (Cmd on a "
+            "Mac) while you click."
+        ),
     )
     solutions = SolutionChoiceField(
         label=_("Solutions"),
@@ -158,18 +171,10 @@ class BrokerForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         candidates = list(candidate_hubs)
-        self.fields["hubs"].queryset = (
-            Hub.objects.published()
-            .exclude(pk=request_obj.hub_id or 0)
-            .annotate(
-                candidate=Case(
-                    When(pk__in=candidates, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                )
-            )
-            .order_by("candidate", "name")
-        )
+        published = Hub.objects.published().exclude(pk=request_obj.hub_id or 0).order_by("name")
+        self.fields["hubs"].queryset = published.filter(pk__in=candidates)
+        self.fields["other_hubs"].queryset = published.exclude(pk__in=candidates)
+        self.has_candidates = bool(candidates) and self.fields["hubs"].queryset.exists()
         self.fields["solutions"].queryset = (
             Solution.objects.filter(published__isnull=False)
             .filter(Q(hubs__in=candidates) | Q(pk__in=list(candidate_solutions)))
@@ -177,6 +182,17 @@ class BrokerForm(forms.Form):
             .distinct()
             .order_by("slug")
         )
+
+    def clean(self):
+        data = super().clean()
+        chosen = [*data.get("hubs", []), *data.get("other_hubs", [])]
+        if not chosen and not self.errors:
+            self.add_error(
+                "hubs" if self.has_candidates else "other_hubs",
+                _("Choose at least one provider hub."),
+            )
+        data["hubs"] = chosen
+        return data
 
 
 def _language_choices():

@@ -436,8 +436,27 @@ def test_broker_requires_a_hub(client, requester, curator):
     client.force_login(curator)
     response = client.post(reverse("requests:broker", args=[knowledge_request.slug]), {})
     assert response.status_code == 200
-    assert "hubs" in response.context["form"].errors
+    errors = response.context["form"].errors
+    assert {"hubs", "other_hubs"} & set(errors)
+    assert "Choose at least one provider hub." in response.text
     assert not Match.objects.exists()
+
+
+def test_a_curator_can_propose_a_hub_that_neither_offered_nor_was_suggested(
+    client, requester, editor, hub, curator
+):
+    knowledge_request = _offered(requester, editor, hub)
+    elsewhere = HubFactory(name="Zeta Institute")
+    url = reverse("requests:broker", args=[knowledge_request.slug])
+    client.force_login(curator)
+    form = client.get(url).context["form"]
+    assert list(form.fields["hubs"].queryset) == [hub]  # the offer, as a checkbox
+    assert elsewhere in form.fields["other_hubs"].queryset and hub not in (
+        form.fields["other_hubs"].queryset
+    )
+    response = client.post(url, {"hubs": [hub.pk], "other_hubs": [elsewhere.pk]})
+    assert response.status_code == 302
+    assert set(Match.objects.get().hubs.all()) == {hub, elsewhere}
 
 
 def test_a_non_curator_cannot_broker(client, requester, editor, hub):
