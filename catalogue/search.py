@@ -14,7 +14,9 @@ reads them, with the query's words marked by ts_headline (SearchResult.with_snip
 Facets are counted over integer codes (SearchFacetValue): each row carries all its
 facet values as one int[] column, so filtering is one GIN containment test and all
 the facet counts — each facet with its own filter removed — come from one pass that
-unnests those small integers (see facet_counts).
+unnests those small integers (see facet_counts). That pass also ranks the results and
+returns the first TOP of them, which the first pages read by id (SearchRows). Ranking
+weighs the title and summary only (SolutionSearch.rank_document), and recent vetting.
 """
 
 from __future__ import annotations
@@ -408,7 +410,7 @@ COUNTS_UNFILTERED = """
 TOP = 100  # results ranked by the facet pass: five catalogue pages, or one API page of 100
 
 # The orders of the results, in the ORM (the search's queryset) and in the facet pass's SQL
-# (over the columns of _pass_rows); they must agree.
+# (over the columns _count selects); they must agree.
 ORDER_BY = {
     "relevance": ("-rank", F("vetted_at").desc(nulls_last=True), "pk"),
     "newest": (F("vetted_at").desc(nulls_last=True), "pk"),
