@@ -17,7 +17,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Func, OrderBy, Value
+from django.db.models import F, OrderBy
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -406,11 +406,8 @@ class SolutionSearch(TranslatedFields, models.Model):
     # The title (A), summary and tags (B) of the document: what the ranking weighs. Kept
     # apart because a document is mostly stored out of line (TOAST) and read back whole,
     # while this short one stays in the row, so ranking thousands of matches stays cheap.
-    rank_document = models.GeneratedField(
-        expression=Func(F("document"), Value("{a,b}"), function="ts_filter"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    # Written by a trigger from the document (migration 0010), never by Python.
+    rank_document = SearchVectorField(null=True, editable=False)
     # Every facet value above as one integer code (SearchFacetValue.code): the filters are
     # one GIN-indexed containment test and the facet counts one pass over small integers.
     facet_codes = ArrayField(models.IntegerField(), default=list)

@@ -156,18 +156,45 @@ def test_how_we_vet_lists_the_published_criteria(client, db):
         assert title in page
 
 
-def test_catalogue_page_queries_do_not_grow(client, demo):
-    with CaptureQueriesContext(connection) as few:
-        client.get(reverse("catalogue:search"), {"q": "network"})
+def _copies(source: SolutionSearch, count: int, prefix: str) -> None:
+    """`count` more vetted solutions with the text and facets of `source` (bulk)."""
+    solutions = Solution.objects.bulk_create(
+        Solution(slug=f"{prefix}-{n}", created_by=source.solution.created_by, vetted_at=source.vetted_at)
+        for n in range(count)
+    )  # fmt: skip
+    SolutionSearch.objects.bulk_create(
+        SolutionSearch(
+            solution=solution, slug=solution.slug, title=f"{source.title} {n}", language="en",
+            summary=source.summary, vetted_at=source.vetted_at, document=source.document,
+            sdgs=source.sdgs, tags=source.tags, facet_codes=source.facet_codes,
+            replications=n % 3,
+        )
+        for n, solution in enumerate(solutions)
+    )  # fmt: skip
+
+
+CATALOGUE_PAGES = [
+    {"q": "network"},
+    {"q": "network", "country": "ZA", "sort": "replicated"},
+    {"q": "network", "page": "7"},  # past the results the facet pass ranks
+    {"area": "public-finance"},
+    {},
+]
+
+
+@pytest.mark.parametrize("params", CATALOGUE_PAGES)
+def test_catalogue_page_queries_do_not_grow(client, demo, params):
     source = SolutionSearch.objects.get(slug="budget-reform-network")
-    for n in range(60):
-        solution = Solution.objects.create(slug=f"copy-{n}", created_by=source.solution.created_by)
-        SolutionSearch.objects.create(
-            solution=solution, slug=solution.slug, title=f"Network copy {n}", language="en",
-            vetted_at=source.vetted_at, document=source.document, sdgs=[16], tags=["budget"],
-        )  # fmt: skip
+    if "page" in params:  # enough for page 7 to exist with few solutions too
+        _copies(source, 150, "few")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("catalogue:search"), params).status_code == 200
+    _copies(source, 1000, "copy")
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("catalogue:search"), {"q": "network"})
+        page = client.get(reverse("catalogue:search"), params)
+    assert page.status_code == 200 and page.context["page"].paginator.count > 1000 * bool(
+        params.get("q") or params.get("area")
+    )
     assert len(few) == len(many)
 
 
@@ -194,23 +221,19 @@ def test_feed_and_exports_carry_only_vetted_solutions(client, demo):
     assert "statistics-modernisation" not in csv_body
 
 
-def test_api_list_queries_do_not_grow(client, demo):
+@pytest.mark.parametrize(
+    "params", [{}, {"q": "network", "page_size": "100"}, {"q": "network", "page": "3"}]
+)
+def test_api_list_queries_do_not_grow(client, demo, params):
+    source = SolutionSearch.objects.get(slug="budget-reform-network")
+    if "page" in params:  # enough for page 3 to exist with few solutions too
+        _copies(source, 50, "few")
     with CaptureQueriesContext(connection) as few:
-        client.get("/api/v1/solutions/")
-    source = SolutionSearch.objects.first()
-    for n in range(40):
-        solution = Solution.objects.create(
-            slug=f"api-copy-{n}", created_by=source.solution.created_by
-        )
-        SolutionSearch.objects.create(
-            solution=solution,
-            slug=solution.slug,
-            title=f"Copy {n}",
-            language="en",
-            vetted_at=source.vetted_at,
-        )
+        assert client.get("/api/v1/solutions/", params).status_code == 200
+    _copies(source, 1000, "api-copy")
     with CaptureQueriesContext(connection) as many:
-        client.get("/api/v1/solutions/")
+        body = client.get("/api/v1/solutions/", params).json()
+    assert body["count"] > 1000 and len(body["results"]) >= 20
     assert len(few) == len(many)
 
 
