@@ -5,8 +5,9 @@ concurrent clients against gunicorn on 127.0.0.1. Expected: exactly 100 confirme
 the waiting list, 0 errors, and then cancelling 10 confirmed seats promotes the first 10
 on the waiting list, in order. Each registration and promotion writes its notification
 (the e-mail) in the registering transaction: exactly 100 confirmations, 900 waiting-list
-notices and 10 promotions are expected. The bench's members and webinar are removed
-afterwards (their notifications with them; queued delivery tasks then find nothing).
+notices, 10 promotions and 10 confirmations of the members' own cancellations are
+expected. The bench's members and webinar are removed afterwards (their notifications
+with them; queued delivery tasks then find nothing).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class RushReport:
             "webinars.confirmed": SEATS,
             "webinars.waitlisted": MEMBERS - SEATS,
             "webinars.promoted": CANCELLATIONS,
+            "webinars.withdrawn": CANCELLATIONS,
         }
 
     @property
