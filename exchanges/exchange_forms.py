@@ -96,6 +96,12 @@ class ExchangePlanForm(forms.ModelForm):
         label=_("recipient hub"),
         help_text=_("When the recipient is a hub on the portal."),
     )
+    hub_solutions = forms.ModelMultipleChoiceField(
+        label=_("solutions of the hubs taking part"),
+        queryset=Solution.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     solutions = SolutionAddressesField(
         label=_("solutions"),
         required=False,
@@ -125,8 +131,33 @@ class ExchangePlanForm(forms.ModelForm):
             self.fields["recipient_hub"].queryset = Hub.objects.filter(
                 Q(is_published=True) | Q(pk=self.instance.recipient_hub_id)
             ).order_by("name")
+        self._offer_hub_solutions(self._hubs_taking_part())
+
+    def _hubs_taking_part(self) -> list[int]:
+        if not self.instance.pk:
+            return []
+        hubs = list(self.instance.provider_hubs.values_list("pk", flat=True))
+        return [*hubs, self.instance.recipient_hub_id] if self.instance.recipient_hub_id else hubs
+
+    def _offer_hub_solutions(self, hub_ids: list[int]) -> None:
+        """The vetted solutions of these hubs as checkboxes; any other by its address."""
+        listed = (
+            Solution.objects.filter(published__isnull=False, hubs__in=hub_ids)
+            .select_related("published")
+            .distinct()
+            .order_by("slug")
+        )
+        field = self.fields["hub_solutions"]
+        field.queryset = listed
+        field.label_from_instance = lambda solution: solution.published.title
+        self.lists_hub_solutions = bool(hub_ids) and listed.exists()
+        if self.lists_hub_solutions:
+            self.fields["solutions"].label = _("other solutions")
         if self.instance.pk and not self.is_bound:
-            self.initial["solutions"] = list(self.instance.solutions.order_by("slug"))
+            current = list(self.instance.solutions.order_by("slug"))
+            in_list = set(listed.values_list("pk", flat=True))
+            self.initial["hub_solutions"] = [s.pk for s in current if s.pk in in_list]
+            self.initial["solutions"] = [s for s in current if s.pk not in in_list]
 
     def _post_clean(self):
         # The services validate the exchange; the form does not touch the instance.
@@ -137,6 +168,8 @@ class ExchangePlanForm(forms.ModelForm):
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The exchange cannot end before it starts."))
+        chosen = [*(cleaned.get("hub_solutions") or []), *(cleaned.get("solutions") or [])]
+        cleaned["solutions"] = list(dict.fromkeys(chosen))
         return cleaned
 
     def plan_data(self) -> dict:
@@ -160,13 +193,17 @@ class ExchangeRecordForm(ExchangePlanForm):
     field_order = ["title", "status", "provider_hubs"]
 
     def __init__(self, *args, user, may_record_for_anyone: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
+        self.user = user  # before the plan form's set-up, which lists the user's solutions
         self.may_record_for_anyone = may_record_for_anyone
+        super().__init__(*args, **kwargs)
         # Published hubs, and the member's own even before they are published.
         hubs = Hub.objects.filter(Q(is_published=True) | Q(editors=user)).distinct()
         self.fields["provider_hubs"].queryset = hubs.order_by("name")
         self.fields["recipient_hub"].queryset = hubs.order_by("name")
+
+    def _hubs_taking_part(self) -> list[int]:
+        # A new exchange: the recording member's own hubs, which must take part.
+        return list(Hub.objects.filter(editors=self.user).values_list("pk", flat=True))
 
     def clean(self):
         cleaned = super().clean()

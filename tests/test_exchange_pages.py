@@ -828,3 +828,23 @@ def test_editor_of_an_unpublished_hub_records_for_it(client, db):
     response = client.post(reverse("exchanges:new"), record_data(recipient_hub=hub.pk))
     assert response.status_code == 302
     assert Exchange.objects.get().recipient_hub == hub
+
+
+def test_the_plan_offers_the_solutions_of_the_hubs_taking_part(
+    client, exchange, provider_editor, provider_hub, solution
+):
+    other_hub = HubFactory()
+    elsewhere = vetted_solution(other_hub, slug="transit-data", title="Open transit data")
+    second = vetted_solution(provider_hub, slug="milk-quality", title="Milk quality control")
+    form = login(client, provider_editor).get(url("edit", exchange)).context["form"]
+    assert list(form.fields["hub_solutions"].queryset) == [solution, second]
+    assert form.initial["hub_solutions"] == [solution.pk] and form.initial["solutions"] == []
+    data = plan_data(exchange, hub_solutions=[second.pk], solutions="transit-data")
+    assert client.post(url("edit", exchange), data).status_code == 302
+    assert set(exchange.solutions.all()) == {second, elsewhere}
+
+
+def test_recording_offers_the_solutions_of_ones_own_hubs(client, provider_editor, solution):
+    form = login(client, provider_editor).get(reverse("exchanges:new")).context["form"]
+    assert list(form.fields["hub_solutions"].queryset) == [solution]
+    assert "Human milk banks" in client.get(reverse("exchanges:new")).content.decode()
