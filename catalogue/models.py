@@ -406,7 +406,8 @@ class SolutionSearch(TranslatedFields, models.Model):
     # The title (A), summary and tags (B) of the document: what the ranking weighs. Kept
     # apart because a document is mostly stored out of line (TOAST) and read back whole,
     # while this short one stays in the row, so ranking thousands of matches stays cheap.
-    # Written by a trigger from the document (migration 0010), never by Python.
+    # Written by a trigger from the document (migration 0010), never by Python; stored in
+    # the row, not in TOAST (0011).
     rank_document = SearchVectorField(null=True, editable=False)
     # Every facet value above as one integer code (SearchFacetValue.code): the filters are
     # one GIN-indexed containment test and the facet counts one pass over small integers.
