@@ -28,8 +28,11 @@ def latest_discussions(user, limit: int = 5):
 
 def forum_categories():
     """Forums with their count of published threads, in one query."""
-    return Category.objects.exclude(kind=Category.Kind.BLOG).annotate(
-        thread_count=Count("threads", filter=Q(threads__status=Status.PUBLISHED))
+    # Explicit order: a model's default ordering does not apply to an aggregating query.
+    return (
+        Category.objects.exclude(kind=Category.Kind.BLOG)
+        .annotate(thread_count=Count("threads", filter=Q(threads__status=Status.PUBLISHED)))
+        .order_by("position", "name")
     )
 
 
