@@ -46,7 +46,6 @@ QUERY_CONFIGS = ["simple", *CONFIGS.values()]
 # "educacao" while showing the text with its accents.
 HIGHLIGHT_CONFIGS = {config: f"{config}_unaccent" for config in QUERY_CONFIGS}
 SORTS = ("relevance", "newest", "replicated")
-DOCUMENTS = ("document", "rank_document")  # deferred: read in the database, not in Python
 FACETS = ("area", "sdg", "country", "hub", "modality", "language", "tag")
 # A facet's number is stored in the high bits of its codes: never renumber one.
 FACET_NUMBERS = {
@@ -253,13 +252,19 @@ def _planned(words):
     storage, where the GIN index reads only the rows that match. And enough memory for
     the index's bitmap of a broad query to stay exact (a lossy one rechecks whole pages).
     """
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+    settings = {
+        "work_mem": "64MB",
         # Rows handed from parallel workers cost less than the planner's default assumes.
-        cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
-        cursor.execute("SET LOCAL parallel_setup_cost = 100")
-        if words is not None:
-            cursor.execute("SET LOCAL enable_seqscan = off")
+        "parallel_tuple_cost": "0.001",
+        "parallel_setup_cost": "100",
+        **({"enable_seqscan": "off"} if words is not None else {}),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        # set_config(..., true) is SET LOCAL: all of them in one round trip.
+        cursor.execute(
+            "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(settings)),
+            [item for pair in settings.items() for item in pair],
+        )
         yield
 
 
@@ -311,7 +316,7 @@ class SearchResult:
         queryset = self.with_snippets(language) if snippets else self.queryset
 
         def fetch(ids):
-            rows = SolutionSearch.objects.defer(*DOCUMENTS).filter(pk__in=ids)
+            rows = _shown().filter(pk__in=ids)
             return self._snippets(rows, language) if snippets else rows
 
         return SearchRows(self, queryset, fetch)
@@ -429,6 +434,12 @@ FROM catalogue_searchfacettotal AS total
 LEFT JOIN catalogue_searchfacetvalue AS value ON value.id = total.code & {mask}
 WHERE total.n > 0 AND total.code >> {bits} = ANY(%s)
 """
+
+
+def _shown():
+    """Search rows as pages show them: the documents are for matching and ranking in the
+    database, never read in Python."""
+    return SolutionSearch.objects.defer("document", "rank_document")
 
 
 def _ranked(rows, words, now):
@@ -584,8 +595,7 @@ def search(
             if _any_match(alternative):
                 words, q, result.corrected = alternative, suggestion, True
                 result.facets, total, top = facet_counts(words, codes, order=order, now=now)
-    # The documents are for matching and ranking in the database, never for the page.
-    queryset = SolutionSearch.objects.defer(*DOCUMENTS)
+    queryset = _shown()
     if q:
         queryset = queryset.filter(document=words)
         if order == "relevance":  # matches only in the body rank 0: the newest first

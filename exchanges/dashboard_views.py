@@ -29,6 +29,7 @@ def dashboard(request):
     filterset = selectors.ExchangeFilter(request.GET or None, queryset=base)
     queryset = filterset.qs if filterset.is_bound else base
     figures = selectors.figures(queryset)
+    top_hubs = figures.hub_balance[: selectors.TOP_HUBS]
     page = Paginator(selectors.exchange_list(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
     query_string = _query_string(request)
     return render(
@@ -46,9 +47,9 @@ def dashboard(request):
             "area_chart": charts.stacked_columns(figures.by_area),
             "modality_chart": charts.stacked_columns(figures.by_modality),
             "financing_chart": charts.financing_bars(figures.financing),
-            "hub_chart": charts.diverging_bars(figures.hub_balance[: selectors.TOP_HUBS]),
-            "top_hubs": figures.hub_balance[: selectors.TOP_HUBS],
-            "other_hubs": len(figures.hub_balance[selectors.TOP_HUBS :]),
+            "hub_chart": charts.diverging_bars(top_hubs),
+            "top_hubs": top_hubs,
+            "other_hubs": len(figures.hub_balance) - len(top_hubs),
             "page": page,
             "query_string": query_string,
             "csv_prefix": f"?{query_string}&chart=" if query_string else "?chart=",

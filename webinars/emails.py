@@ -82,12 +82,12 @@ def _payload(webinar: Webinar) -> dict:
 def notify_withdrawal(registration: Registration, *, had_seat: bool, now: datetime | None = None):
     """Confirm to a member that their registration is cancelled, as they asked. Whoever
     had a seat (and so the invitation) gets the file that removes it from the calendar."""
-    notify_many(
-        recipients=[registration.user],
+    notify_registrants(
+        webinar=registration.webinar,
+        users=[registration.user],
         kind=WITHDRAWN,
-        target=registration.webinar,
-        payload={**_payload(registration.webinar), "had_seat": had_seat},
         now=now,
+        extra={"had_seat": had_seat},
     )
 
 
@@ -98,10 +98,17 @@ def notify_registration(registration: Registration, *, now: datetime | None = No
 
 
 def notify_registrants(
-    *, webinar: Webinar, users: Iterable, kind: str, now: datetime | None = None
+    *,
+    webinar: Webinar,
+    users: Iterable,
+    kind: str,
+    now: datetime | None = None,
+    extra: dict | None = None,
 ) -> None:
-    """One notification of ``kind`` to each of ``users`` about ``webinar`` (constant queries)."""
-    notify_many(recipients=users, kind=kind, target=webinar, payload=_payload(webinar), now=now)
+    """One notification of ``kind`` to each of ``users`` about ``webinar`` (constant queries);
+    ``extra``: more for the payload, for the e-mail built at send time."""
+    payload = {**_payload(webinar), **(extra or {})}
+    notify_many(recipients=users, kind=kind, target=webinar, payload=payload, now=now)
 
 
 # --- At send time ---------------------------------------------------------------------
