@@ -216,7 +216,12 @@ def measure(rounds: int = 3) -> dict[str, float]:
 
 
 def main() -> None:
-    target = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    argument = sys.argv[1] if len(sys.argv) > 1 else "100000"
+    if not argument.isdigit() or not 1 <= int(argument) <= 10_000_000:
+        sys.exit(
+            f"python -m bench.catalogue N: N is a number of solutions, 1 to 10,000,000 (got {argument!r})"
+        )
+    target = int(argument)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from .server import manage, stack_environment
 

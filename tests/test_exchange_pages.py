@@ -839,6 +839,10 @@ def test_the_plan_offers_the_solutions_of_the_hubs_taking_part(
     form = login(client, provider_editor).get(url("edit", exchange)).context["form"]
     assert list(form.fields["hub_solutions"].queryset) == [solution, second]
     assert form.initial["hub_solutions"] == [solution.pk] and form.initial["solutions"] == []
+    before = snapshot(exchange)
+    refused = client.post(url("edit", exchange), plan_data(exchange, hub_solutions=[elsewhere.pk]))
+    assert refused.status_code == 200 and "hub_solutions" in refused.context["form"].errors
+    assert snapshot(exchange) == before
     data = plan_data(exchange, hub_solutions=[second.pk], solutions="transit-data")
     assert client.post(url("edit", exchange), data).status_code == 302
     assert set(exchange.solutions.all()) == {second, elsewhere}

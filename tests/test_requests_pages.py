@@ -454,6 +454,9 @@ def test_a_curator_can_propose_a_hub_that_neither_offered_nor_was_suggested(
     assert elsewhere in form.fields["other_hubs"].queryset and hub not in (
         form.fields["other_hubs"].queryset
     )
+    refused = client.post(url, {"hubs": [hub.pk], "other_hubs": [hub.pk, 999999]})
+    assert refused.status_code == 200 and "other_hubs" in refused.context["form"].errors
+    assert not Match.objects.exists()
     response = client.post(url, {"hubs": [hub.pk], "other_hubs": [elsewhere.pk]})
     assert response.status_code == 302
     assert set(Match.objects.get().hubs.all()) == {hub, elsewhere}
