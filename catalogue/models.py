@@ -450,6 +450,49 @@ class SolutionSearch(TranslatedFields, models.Model):
         return marked(getattr(self, "title_headline", None))
 
 
+class SearchFacts(models.Model):
+    """What a search counts and orders, for one search row, in a row a tenth as wide.
+
+    A broad search reads every row its words match, to count the facets and order the
+    results. Read from SolutionSearch, that is one page per row (the titles, summaries
+    and ranking text are wide); here some fifty rows share a page, and each gives its
+    `head` (id, vetted_at, replications and number of facet codes, as fixed-width bytes)
+    and its facet codes to catalogue.search, which counts and orders them at once.
+
+    Written by a trigger on SolutionSearch (migration 0012) in the writing transaction,
+    never by Python.
+    """
+
+    entry = models.OneToOneField(
+        SolutionSearch,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_column="solution_id",
+        related_name="facts",
+    )
+    head = models.BinaryField(editable=False)
+    facet_codes = ArrayField(models.IntegerField(), default=list)
+    # The search row's document, its title (A) part and its title, summary and tags (A
+    # and B) part: the ranking puts title matches first, then summary and tag matches.
+    # All three are stored out of line, so the row stays narrow.
+    document = SearchVectorField(null=True)
+    title_document = SearchVectorField(null=True)
+    rank_document = SearchVectorField(null=True)
+
+    class Meta:
+        verbose_name = _("search facts")
+        verbose_name_plural = _("search facts")
+        indexes = [
+            GinIndex(fields=["document"], name="search_facts_document"),
+            GinIndex(fields=["title_document"], name="search_facts_title"),
+            GinIndex(fields=["rank_document"], name="search_facts_rank"),
+            GinIndex(fields=["facet_codes"], name="search_facts_codes"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
 class SearchFacetValue(models.Model):
     """A facet value ("country" "BR", "sdg" "6", "hub" <slug>…) and its integer code.
 

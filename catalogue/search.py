@@ -12,11 +12,13 @@ Each result shown on a page carries a snippet: its summary (and title) as the vi
 reads them, with the query's words marked by ts_headline (SearchResult.with_snippets).
 
 Facets are counted over integer codes (SearchFacetValue): each row carries all its
-facet values as one int[] column, so filtering is one GIN containment test and all
-the facet counts — each facet with its own filter removed — come from one pass that
-unnests those small integers (see facet_counts). That pass also ranks the results and
-returns the first TOP of them, which the first pages read by id (SearchRows). Ranking
-weighs the title and summary only (SolutionSearch.rank_document), and recent vetting.
+facet values as one int[] column, so filtering is one GIN containment test. The facet
+pass reads, for every row that matches the words and misses at most one active filter,
+a few fixed-width facts and its codes from SearchFacts (a narrow copy of the search row,
+kept by a trigger), in two byte strings; numpy then counts every facet (each with its own
+filter removed) and picks the first TOP results in the chosen order, which the first
+pages read by id (SearchRows). Relevance is a tier, then recent vetting: titles that meet
+the words first, then titles with summaries and tags, then the rest.
 """
 
 from __future__ import annotations
@@ -28,16 +30,23 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import reduce
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+import numpy as np
+import psycopg
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVectorExact,
+    SearchVectorField,
+)
 from django.db import connection, transaction
-from django.db.models import F, FloatField, Q, TextField, Value
+from django.db.models import Case, F, Func, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Extract
-from django.utils import timezone, translation
+from django.utils import translation
+from psycopg.pq import Format
 
 from core.highlight import headline
 
-from .models import SearchFacetValue, SearchTerm, Solution, SolutionSearch
+from .models import SearchFacetValue, SearchFacts, SearchTerm, Solution, SolutionSearch
 
 CONFIGS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french", "id": "indonesian"}
 QUERY_CONFIGS = ["simple", *CONFIGS.values()]
@@ -379,52 +388,13 @@ def _filter_codes(filters: dict[str, str]) -> dict[str, int]:
     return {name: known.get((name, filters[name]), NO_CODE) for name in filters}
 
 
-# One pass over the rows that match the words and miss at most one active filter. A row
-# meeting every filter counts for every facet; a row missing exactly one (say the country)
-# counts only for that facet, which is counted with its own filter removed. The filter
-# for "misses at most one" is, with k filters, "contains all but one of the k codes" for
-# some one, which the GIN index on facet_codes answers. `missed` is then the number of
-# the one missed facet, or 0. Each row also counts once under the code 0 (facet 0, no
-# value) when it meets every filter: that count is the number of results. The same pass
-# ranks the results and returns the ids of the first TOP (the last row, in `top`), so the
-# first pages need no second search.
-FACET_COUNTS = """
-WITH matched AS MATERIALIZED (
-    SELECT *, {missed} AS missed FROM ({words}) AS words
-    WHERE {at_most_one_missed}
-), counts AS ({counts})
-SELECT coalesce(value.facet, ''), coalesce(value.value, ''), counts.n, NULL::int[] AS top
-FROM counts LEFT JOIN catalogue_searchfacetvalue AS value ON value.id = counts.code & {mask}
-UNION ALL
-SELECT NULL, NULL, NULL, ARRAY(
-    SELECT solution_id FROM matched WHERE missed = 0 ORDER BY {order} LIMIT {top}
-)
-"""
-COUNTS = """
-    SELECT code, count(*) AS n
-    FROM (SELECT unnest(array_append(facet_codes, 0)) AS code, missed FROM matched) AS codes
-    WHERE missed = 0 OR code >> {bits} = missed
-    GROUP BY code
-"""
-# Without filters every row meets them all: the same counts, in fewer steps per row.
-COUNTS_UNFILTERED = """
-    SELECT code, count(*) AS n FROM (SELECT unnest(facet_codes) AS code FROM matched) AS codes
-    GROUP BY code
-    UNION ALL SELECT 0, count(*) FROM matched
-"""
-TOP = 100  # results ranked by the facet pass: five catalogue pages, or one API page of 100
+TOP = 100  # results ordered by the facet pass: five catalogue pages, or one API page of 100
 
-# The orders of the results, in the ORM (the search's queryset) and in the facet pass's SQL
-# (over the columns _count selects); they must agree.
+# The orders of the results. The facet pass (_first) orders its matches the same way.
 ORDER_BY = {
-    "relevance": ("-rank", F("vetted_at").desc(nulls_last=True), "pk"),
+    "relevance": ("-tier", F("vetted_at").desc(nulls_last=True), "pk"),
     "newest": (F("vetted_at").desc(nulls_last=True), "pk"),
     "replicated": ("-replications", F("vetted_at").desc(nulls_last=True), "pk"),
-}
-ORDER_SQL = {
-    "relevance": "rank DESC, vetted_at DESC NULLS LAST, solution_id",
-    "newest": "vetted_at DESC NULLS LAST, solution_id",
-    "replicated": "replications DESC, vetted_at DESC NULLS LAST, solution_id",
 }
 
 
@@ -442,18 +412,108 @@ def _shown():
     return SolutionSearch.objects.defer("document", "rank_document")
 
 
-def _ranked(rows, words, now):
-    """`rows` with their relevance as `rank`: how well the title and summary (rank_document)
-    meet the words, raised by up to 30% for recent vetting (as of `now`)."""
-    age_years = Cast(Extract(Value(now) - F("vetted_at"), "epoch"), FloatField()) / Value(
-        31_536_000.0
+def _tiered(rows, words):
+    """`rows` with their relevance `tier`: 2 when the title meets the words, 1 when the title,
+    summary and tags together do (rank_document), 0 when only the whole document does.
+    Within a tier, the most recently vetted come first (ORDER_BY)."""
+    title = Func(
+        F("rank_document"),
+        function="ts_filter",
+        template="%(function)s(%(expressions)s, '{a}')",
+        output_field=SearchVectorField(),
     )
-    rank = SearchRank(F("rank_document"), words)
-    return rows.annotate(rank=rank * (Value(1.0) + Value(0.3) / (Value(1.0) + age_years)))
+    return rows.annotate(
+        tier=Case(
+            When(SearchVectorExact(title, words), then=Value(2)),
+            When(SearchVectorExact(F("rank_document"), words), then=Value(1)),
+            default=Value(0),
+        )
+    )
+
+
+# What the facet pass reads of each match (SearchFacts, migration 0012): its head, as
+# fixed-width big-endian fields, and its facet codes as array_send writes an int4[]: a
+# 20-byte header (12 bytes when empty), then a length and a value per code.
+HEAD = np.dtype([("id", ">i8"), ("vetted", ">i8"), ("replications", ">i4"), ("n", ">i4")])
+MATCHES = """
+SELECT string_agg(head, ''::bytea), string_agg(array_send(facet_codes), ''::bytea)
+FROM ({rows}) AS matches
+"""
+# The ids of the results whose title meets the words, and (unless there are already
+# `needed` of them) of those whose title, summary and tags do: the relevance tiers.
+TIERS = """
+WITH title (id) AS MATERIALIZED ({title})
+SELECT (SELECT string_agg(int8send(id), ''::bytea) FROM title),
+    (SELECT string_agg(int8send(id), ''::bytea) FROM ({summary}) AS summary (id)
+     WHERE (SELECT count(*) FROM title) < %s)
+"""
+
+
+def _read(sql: str, params) -> tuple:
+    """The one row of a statement whose columns are bytea, read in binary rather than as
+    hex text (half the bytes to send and no decoding). Django's cursors bind parameters
+    on the client, which allows text results only: this one binds them on the server,
+    wrapped as Django wraps its own (so tests and the debug toolbar see the query)."""
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    raw.format = Format.BINARY
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(raw) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _ids(data: bytes | None):
+    return np.frombuffer(data or b"", ">i8")
+
+
+@dataclass
+class _Matches:
+    """The rows a facet pass read: one entry per row, and one per (row, facet code)."""
+
+    head: np.ndarray
+    codes: np.ndarray  # every row's codes, one after the other
+    row: np.ndarray  # the row (index into head) of each code
+
+    @classmethod
+    def decode(cls, heads: bytes | None, arrays: bytes | None) -> _Matches:
+        head = np.frombuffer(heads or b"", HEAD)
+        n = head["n"].astype(np.int64)
+        sizes = np.where(n > 0, 20 + 8 * n, 12)
+        words = np.frombuffer(arrays or b"", ">i4")
+        if int(sizes.sum()) != 4 * len(words):
+            raise ValueError("facet codes do not match their heads")
+        starts = np.repeat(np.cumsum(sizes) - sizes, n)
+        within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        codes = words[(starts + 24 + 8 * within) // 4].astype(np.int64)
+        return cls(head=head, codes=codes, row=np.repeat(np.arange(len(head)), n))
+
+
+def _newest(k: int, positions, later, ids):
+    """The first k of `positions` by `later` (ascending), then id."""
+    if len(positions) > k:
+        kth = np.partition(later[positions], k - 1)[k - 1]
+        positions = positions[later[positions] <= kth]
+    return positions[np.lexsort((ids[positions], later[positions]))][:k]
+
+
+def _first(k: int, positions, head, primary=None) -> list[int]:
+    """The ids of the first k of `positions` by `primary` (descending; the tier or the
+    replications), vetted_at (newest first, never vetted last) and id: ORDER_BY's orders."""
+    ids, later = head["id"], ~head["vetted"]  # ~ reverses the order without overflow
+    if primary is None:
+        return ids[_newest(k, positions, later, ids)].tolist()
+    chosen: list[int] = []
+    while len(chosen) < k and len(positions):
+        level = primary[positions].max()
+        at = primary[positions] == level
+        chosen += ids[_newest(k - len(chosen), positions[at], later, ids)].tolist()
+        positions = positions[~at]
+    return chosen
 
 
 def facet_counts(
-    words, codes: dict[str, int], *, order: str = "newest", now=None
+    words, codes: dict[str, int], *, order: str = "newest"
 ) -> tuple[dict[str, list[tuple[str, int]]], int, list[int] | None]:
     """For each facet, its values and counts under the words and all the *other* filters;
     the number of results (under the words and every filter); and the ids of the first
@@ -470,11 +530,11 @@ def facet_counts(
             counted = _totals([0, *FACET_NUMBERS.values()])
         else:
             ((name, code),) = codes.items()
-            counted, top = _count(None, {}, within=code, order=order, now=now)
+            counted, top = _count(None, {}, within=code, order=order)
             counted = [row for row in counted if row[0] != name]
             counted += _totals([FACET_NUMBERS[name]])
     else:
-        counted, top = _count(words, codes, order=order, now=now)
+        counted, top = _count(words, codes, order=order)
     found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     total = 0
     for name, value, count in counted:
@@ -497,42 +557,87 @@ def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
 
 
 def _count(
-    words, codes: dict[str, int], *, within: int | None = None, order: str = "newest", now=None
+    words, codes: dict[str, int], *, within: int | None = None, order: str = "newest"
 ) -> tuple[list[tuple[str, str, int]], list[int]]:
-    """(facet, value, count) rows from one FACET_COUNTS pass, and the ids of the first TOP
-    results in `order`; `within`: only rows with that code."""
+    """(facet, value, count) rows from one facet pass, with ("", "", number of results),
+    and the ids of the first TOP results in `order`; `within`: only rows with that code.
+
+    The pass reads the rows that match the words and miss at most one active filter: a
+    row meeting every filter counts for every facet; a row missing exactly one (say the
+    country) counts only for that facet, which is counted with its own filter removed.
+    """
     rows = (
-        SolutionSearch.objects.all()
-        if words is None
-        else SolutionSearch.objects.filter(document=words)
+        SearchFacts.objects.all() if words is None else SearchFacts.objects.filter(document=words)
     )
     if within is not None:
         rows = rows.filter(facet_codes__contains=[within])
-    columns = ["solution_id", "facet_codes", "vetted_at", "replications"]
-    if order == "relevance":
-        rows, columns = _ranked(rows, words, now), [*columns, "rank"]
-    words_sql, words_params = rows.order_by().values(*columns).query.sql_with_params()
-    # Names and numbers below come from FACET_NUMBERS and ORDER_SQL, never from the request.
-    missed = " + ".join(
-        f"CASE WHEN facet_codes @> ARRAY[%s::int] THEN 0 ELSE {FACET_NUMBERS[name]} END"
-        for name in codes
+    if len(codes) >= 2:  # with one filter or none, every row misses at most one
+        rows = rows.filter(
+            reduce(
+                lambda a, b: a | b,
+                (
+                    Q(facet_codes__contains=[c for other, c in codes.items() if other != name])
+                    for name in codes
+                ),
+            )
+        )
+    sql, params = rows.order_by().values("head", "facet_codes").query.sql_with_params()
+    with _planned(words):
+        matches = _Matches.decode(*_read(MATCHES.format(rows=sql), params))
+        results = np.ones(len(matches.head), bool)
+        missed = np.zeros(len(matches.head), np.int64)
+        for name, code in codes.items():
+            has = np.zeros(len(matches.head), bool)
+            has[matches.row[matches.codes == code]] = True
+            results &= has
+            missed[~has] = np.where(missed[~has] == 0, FACET_NUMBERS[name], -1)
+        # A row's code counts when the row meets every filter, or misses only that facet's.
+        of_row = missed[matches.row]
+        counted = (of_row == 0) | (of_row == matches.codes >> CODE_BITS)
+        counts = np.bincount(matches.codes[counted] & ((1 << CODE_BITS) - 1))
+        positions = np.flatnonzero(results)
+        primary = None
+        if order == "replicated":
+            primary = matches.head["replications"]
+        elif order == "relevance" and words is not None:
+            primary = _tiers(words, codes, matches.head["id"], positions)
+        top = _first(TOP, positions, matches.head, primary)
+    values = np.flatnonzero(counts)
+    names = dict(
+        (pk, (facet, value))
+        for pk, facet, value in SearchFacetValue.objects.filter(pk__in=values.tolist())
+        .values_list("pk", "facet", "value")
+        .iterator()
     )
-    all_but_one = [[c for other, c in codes.items() if other != name] for name in codes]
-    if len(codes) < 2:
-        all_but_one = []  # with one filter or none, every row misses at most one
-    sql = FACET_COUNTS.format(
-        counts=(COUNTS if codes else COUNTS_UNFILTERED).format(bits=CODE_BITS),
-        missed=missed or "0",
-        words=words_sql,
-        at_most_one_missed=" OR ".join(["facet_codes @> %s::int[]"] * len(all_but_one)) or "TRUE",
-        mask=(1 << CODE_BITS) - 1,
-        order=ORDER_SQL[order],
-        top=TOP,
+    counted_rows = [(*names[pk], int(counts[pk])) for pk in values.tolist() if pk in names]
+    return [*counted_rows, ("", "", len(positions))], top
+
+
+def _tiers(words, codes: dict[str, int], ids, positions):
+    """Each row's relevance tier (as _tiered): 2, 1 or 0. Summary matches are read only
+    when fewer than TOP results have the words in their title."""
+    wanted = list(codes.values())
+    statements = []
+    for column in ("title_document", "rank_document"):
+        rows = SearchFacts.objects.filter(**{column: words})
+        if wanted:
+            rows = rows.filter(facet_codes__contains=wanted)
+        statements.append(rows.order_by().values("entry_id").query.sql_with_params())
+    (title, title_params), (summary, summary_params) = statements
+    titles, summaries = _read(
+        TIERS.format(title=title, summary=summary), [*title_params, *summary_params, TOP]
     )
-    with _planned(words), connection.cursor() as cursor:
-        cursor.execute(sql, [*codes.values(), *words_params, *all_but_one])
-        found = cursor.fetchall()
-    return [row[:3] for row in found if row[3] is None], found[-1][3]
+    tier = np.zeros(len(ids), np.int64)
+    in_title = np.isin(ids, _ids(titles))
+    if summaries is None and int(in_title[positions].sum()) < TOP:
+        # There were TOP title matches, but not all of them are results (an excluded
+        # word found outside the title): read the summary matches after all.
+        _titles, summaries = _read(
+            TIERS.format(title=title, summary=summary), [*title_params, *summary_params, 2**62]
+        )
+    tier[np.isin(ids, _ids(summaries))] = 1
+    tier[in_title] = 2
+    return tier
 
 
 def _any_match(words) -> bool:
@@ -582,11 +687,10 @@ def search(
     q = CONTROL.sub(" ", q or "").strip()[:200]
     sort = sort if sort in SORTS else "relevance"
     order = "newest" if sort == "relevance" and not q else sort
-    now = timezone.now()  # one "now" for the recency of every statement of this search
     result = SearchResult(queryset=None)
     codes = _filter_codes(filters)
     words = text_query(q) if q else None
-    result.facets, total, top = facet_counts(words, codes, order=order, now=now)
+    result.facets, total, top = facet_counts(words, codes, order=order)
     if q and not total and not _any_match(words):
         suggestion = suggest(q)
         if suggestion:
@@ -594,12 +698,12 @@ def search(
             alternative = text_query(suggestion)
             if _any_match(alternative):
                 words, q, result.corrected = alternative, suggestion, True
-                result.facets, total, top = facet_counts(words, codes, order=order, now=now)
+                result.facets, total, top = facet_counts(words, codes, order=order)
     queryset = _shown()
     if q:
         queryset = queryset.filter(document=words)
-        if order == "relevance":  # matches only in the body rank 0: the newest first
-            queryset = _ranked(queryset, words, now)
+        if order == "relevance":
+            queryset = _tiered(queryset, words)
         result.words = words
     if codes:
         queryset = queryset.filter(facet_codes__contains=list(codes.values()))
