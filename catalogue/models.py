@@ -17,7 +17,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, OrderBy
+from django.db.models import F, Func, OrderBy
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -377,6 +377,14 @@ class Replication(models.Model):
         return f"{self.institution} ({self.country}, {self.year})"
 
 
+class TitleOf(Func):
+    """The title (A) part of a weighted document (its title, summary and tags part too)."""
+
+    function = "ts_filter"
+    template = "%(function)s(%(expressions)s, '{a}')"
+    output_field = SearchVectorField()
+
+
 class SolutionSearch(TranslatedFields, models.Model):
     """The search row of a vetted solution: its weighted multilingual document and facet values.
 
@@ -420,6 +428,9 @@ class SolutionSearch(TranslatedFields, models.Model):
             GinIndex(fields=["document"], name="solution_search_document"),
             GinIndex(fields=["facet_codes"], name="solution_search_facets"),
             GinIndex(fields=["hubs"], name="solution_search_hubs"),  # a hub's own page
+            # The relevance tiers (catalogue.search._tiers): title, then summary and tags.
+            GinIndex(TitleOf(F("rank_document")), name="solution_search_title"),
+            GinIndex(fields=["rank_document"], name="solution_search_rank"),
             models.Index(fields=["-vetted_at"], name="solution_search_vetted"),
             # The catalogue's "newest first" order, so a page of it is read from the index.
             models.Index(
@@ -454,10 +465,9 @@ class SearchFacts(models.Model):
     """What a search counts and orders, for one search row, in a row a tenth as wide.
 
     A broad search reads every row its words match, to count the facets and order the
-    results. Read from SolutionSearch, that is one page per row (the titles, summaries
-    and ranking text are wide); here some fifty rows share a page, and each gives its
-    `head` (id, vetted_at, replications and number of facet codes, as fixed-width bytes)
-    and its facet codes to catalogue.search, which counts and orders them at once.
+    results. Read from SolutionSearch, that is about one page per row (titles, summaries
+    and the ranking text are wide); here some forty rows share a page, and each gives
+    catalogue.search its `head` and `codes`, fixed-width bytes that numpy reads at once.
 
     Written by a trigger on SolutionSearch (migration 0012) in the writing transaction,
     never by Python.
@@ -470,22 +480,18 @@ class SearchFacts(models.Model):
         db_column="solution_id",
         related_name="facts",
     )
+    # Big-endian: the solution id (int8), vetted_at in microseconds since 1970 (int8; the
+    # smallest int8 when not vetted), replications (int4) and the number of codes (int4).
     head = models.BinaryField(editable=False)
-    facet_codes = ArrayField(models.IntegerField(), default=list)
-    # The search row's document, its title (A) part and its title, summary and tags (A
-    # and B) part: the ranking puts title matches first, then summary and tag matches.
-    # All three are stored out of line, so the row stays narrow.
-    document = SearchVectorField(null=True)
-    title_document = SearchVectorField(null=True)
-    rank_document = SearchVectorField(null=True)
+    codes = models.BinaryField(editable=False)  # facet_codes as big-endian int4s
+    facet_codes = ArrayField(models.IntegerField(), default=list)  # for the filters
+    document = SearchVectorField(null=True)  # the search row's, stored out of line
 
     class Meta:
         verbose_name = _("search facts")
         verbose_name_plural = _("search facts")
         indexes = [
             GinIndex(fields=["document"], name="search_facts_document"),
-            GinIndex(fields=["title_document"], name="search_facts_title"),
-            GinIndex(fields=["rank_document"], name="search_facts_rank"),
             GinIndex(fields=["facet_codes"], name="search_facts_codes"),
         ]
 

@@ -36,17 +36,23 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVectorExact,
-    SearchVectorField,
 )
 from django.db import connection, transaction
-from django.db.models import Case, F, Func, Q, TextField, Value, When
+from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import translation
 from psycopg.pq import Format
 
 from core.highlight import headline
 
-from .models import SearchFacetValue, SearchFacts, SearchTerm, Solution, SolutionSearch
+from .models import (
+    SearchFacetValue,
+    SearchFacts,
+    SearchTerm,
+    Solution,
+    SolutionSearch,
+    TitleOf,
+)
 
 CONFIGS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french", "id": "indonesian"}
 QUERY_CONFIGS = ["simple", *CONFIGS.values()]
@@ -263,9 +269,8 @@ def _planned(words):
     """
     settings = {
         "work_mem": "64MB",
-        # Rows handed from parallel workers cost less than the planner's default assumes.
-        "parallel_tuple_cost": "0.001",
-        "parallel_setup_cost": "100",
+        # On a few cores, parallel workers cost more to start and feed than they save.
+        "max_parallel_workers_per_gather": "0",
         **({"enable_seqscan": "off"} if words is not None else {}),
     }
     with transaction.atomic(), connection.cursor() as cursor:
@@ -416,37 +421,66 @@ def _tiered(rows, words):
     """`rows` with their relevance `tier`: 2 when the title meets the words, 1 when the title,
     summary and tags together do (rank_document), 0 when only the whole document does.
     Within a tier, the most recently vetted come first (ORDER_BY)."""
-    title = Func(
-        F("rank_document"),
-        function="ts_filter",
-        template="%(function)s(%(expressions)s, '{a}')",
-        output_field=SearchVectorField(),
-    )
     return rows.annotate(
         tier=Case(
-            When(SearchVectorExact(title, words), then=Value(2)),
+            When(SearchVectorExact(TitleOf(F("rank_document")), words), then=Value(2)),
             When(SearchVectorExact(F("rank_document"), words), then=Value(1)),
             default=Value(0),
         )
     )
 
 
-# What the facet pass reads of each match (SearchFacts, migration 0012): its head, as
-# fixed-width big-endian fields, and its facet codes as array_send writes an int4[]: a
-# 20-byte header (12 bytes when empty), then a length and a value per code.
+# What the facet pass reads of each match (SearchFacts, migration 0012): its head and its
+# codes, fixed-width big-endian fields, each row's after the other's.
 HEAD = np.dtype([("id", ">i8"), ("vetted", ">i8"), ("replications", ">i4"), ("n", ">i4")])
 MATCHES = """
-SELECT string_agg(head, ''::bytea), string_agg(array_send(facet_codes), ''::bytea)
-FROM ({rows}) AS matches
+SELECT string_agg(head, ''::bytea), string_agg(codes, ''::bytea)
+FROM catalogue_searchfacts WHERE {where}
 """
-# The ids of the results whose title meets the words, and (unless there are already
-# `needed` of them) of those whose title, summary and tags do: the relevance tiers.
+NAMES = "SELECT id, facet, value FROM catalogue_searchfacetvalue WHERE id = ANY(%s)"
+# The relevance tiers of the newest PROBE results, and what else the first TOP results
+# need: every title match unless TOP of the probed results have one (any other title
+# match is then older), and every summary match unless the title matches and the probed
+# summary matches fill TOP (any other summary match is then older).
+PROBE = 4 * TOP
 TIERS = """
-WITH title (id) AS MATERIALIZED ({title})
-SELECT (SELECT string_agg(int8send(id), ''::bytea) FROM title),
-    (SELECT string_agg(int8send(id), ''::bytea) FROM ({summary}) AS summary (id)
-     WHERE (SELECT count(*) FROM title) < %s)
+WITH probe (id, tier) AS MATERIALIZED (
+    SELECT solution_id, CASE WHEN ts_filter(rank_document, '{{a}}') @@ {words} THEN 2
+        WHEN rank_document @@ {words} THEN 1 ELSE 0 END
+    FROM catalogue_solutionsearch WHERE solution_id = ANY(%s::bigint[])
+),
+need_titles (yes) AS MATERIALIZED (
+    SELECT NOT %s AND count(*) < %s FROM probe WHERE tier = 2
+),
+titles (id) AS MATERIALIZED (
+    SELECT solution_id FROM catalogue_solutionsearch
+    WHERE ts_filter(rank_document, '{{a}}') @@ {words} {restricted} AND (SELECT yes FROM need_titles)
+),
+need_summaries (yes) AS MATERIALIZED (
+    SELECT (SELECT yes FROM need_titles) AND (SELECT count(*) FROM titles) < %s
+        AND (SELECT count(*) FROM probe WHERE tier = 1) < %s - (SELECT count(*) FROM titles)
+)
+SELECT (SELECT string_agg(int8send(id), ''::bytea) FROM probe WHERE tier = 2),
+    (SELECT string_agg(int8send(id), ''::bytea) FROM probe WHERE tier = 1),
+    (SELECT string_agg(int8send(id), ''::bytea) FROM titles),
+    (SELECT string_agg(int8send(solution_id), ''::bytea) FROM catalogue_solutionsearch
+     WHERE rank_document @@ {words} {restricted} AND (SELECT yes FROM need_summaries))
 """
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A search's tsquery as SQL, compiled once for the several statements that use it."""
+
+    sql: str
+    params: list
+
+    @classmethod
+    def of(cls, words) -> _Compiled:
+        query = SearchFacts.objects.all().query
+        compiler = query.get_compiler(connection=connection)
+        sql, params = words.resolve_expression(query).as_sql(compiler, connection)
+        return cls(sql=sql, params=list(params))
 
 
 def _read(sql: str, params) -> tuple:
@@ -476,17 +510,13 @@ class _Matches:
     row: np.ndarray  # the row (index into head) of each code
 
     @classmethod
-    def decode(cls, heads: bytes | None, arrays: bytes | None) -> _Matches:
+    def decode(cls, heads: bytes | None, codes: bytes | None) -> _Matches:
         head = np.frombuffer(heads or b"", HEAD)
         n = head["n"].astype(np.int64)
-        sizes = np.where(n > 0, 20 + 8 * n, 12)
-        words = np.frombuffer(arrays or b"", ">i4")
-        if int(sizes.sum()) != 4 * len(words):
+        flat = np.frombuffer(codes or b"", ">i4").astype(np.int64)
+        if int(n.sum()) != len(flat):
             raise ValueError("facet codes do not match their heads")
-        starts = np.repeat(np.cumsum(sizes) - sizes, n)
-        within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-        codes = words[(starts + 24 + 8 * within) // 4].astype(np.int64)
-        return cls(head=head, codes=codes, row=np.repeat(np.arange(len(head)), n))
+        return cls(head=head, codes=flat, row=np.repeat(np.arange(len(head)), n))
 
 
 def _newest(k: int, positions, later, ids):
@@ -534,7 +564,9 @@ def facet_counts(
             counted = [row for row in counted if row[0] != name]
             counted += _totals([FACET_NUMBERS[name]])
     else:
-        counted, top = _count(words, codes, order=order)
+        counted, top = _count(
+            _Compiled.of(words) if words is not None else None, codes, order=order
+        )
     found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     total = 0
     for name, value, count in counted:
@@ -566,24 +598,19 @@ def _count(
     row meeting every filter counts for every facet; a row missing exactly one (say the
     country) counts only for that facet, which is counted with its own filter removed.
     """
-    rows = (
-        SearchFacts.objects.all() if words is None else SearchFacts.objects.filter(document=words)
-    )
+    where, params = [], []
+    if words is not None:
+        where.append(f"document @@ {words.sql}")
+        params += words.params
     if within is not None:
-        rows = rows.filter(facet_codes__contains=[within])
+        where.append("facet_codes @> %s::int[]")
+        params.append([within])
     if len(codes) >= 2:  # with one filter or none, every row misses at most one
-        rows = rows.filter(
-            reduce(
-                lambda a, b: a | b,
-                (
-                    Q(facet_codes__contains=[c for other, c in codes.items() if other != name])
-                    for name in codes
-                ),
-            )
-        )
-    sql, params = rows.order_by().values("head", "facet_codes").query.sql_with_params()
+        where.append("(" + " OR ".join(["facet_codes @> %s::int[]"] * len(codes)) + ")")
+        params += [[c for other, c in codes.items() if other != name] for name in codes]
+    sql = MATCHES.format(where=" AND ".join(where) or "TRUE")
     with _planned(words):
-        matches = _Matches.decode(*_read(MATCHES.format(rows=sql), params))
+        matches = _Matches.decode(*_read(sql, params))
         results = np.ones(len(matches.head), bool)
         missed = np.zeros(len(matches.head), np.int64)
         for name, code in codes.items():
@@ -599,44 +626,65 @@ def _count(
         primary = None
         if order == "replicated":
             primary = matches.head["replications"]
-        elif order == "relevance" and words is not None:
-            primary = _tiers(words, codes, matches.head["id"], positions)
+        elif order == "relevance" and words is not None and len(positions):
+            primary = _tiers(words, codes, matches.head, positions)
         top = _first(TOP, positions, matches.head, primary)
     values = np.flatnonzero(counts)
-    names = dict(
-        (pk, (facet, value))
-        for pk, facet, value in SearchFacetValue.objects.filter(pk__in=values.tolist())
-        .values_list("pk", "facet", "value")
-        .iterator()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(NAMES, [values.tolist()])
+        names = {pk: (facet, value) for pk, facet, value in cursor.fetchall()}
     counted_rows = [(*names[pk], int(counts[pk])) for pk in values.tolist() if pk in names]
     return [*counted_rows, ("", "", len(positions))], top
 
 
-def _tiers(words, codes: dict[str, int], ids, positions):
-    """Each row's relevance tier (as _tiered): 2, 1 or 0. Summary matches are read only
-    when fewer than TOP results have the words in their title."""
-    wanted = list(codes.values())
-    statements = []
-    for column in ("title_document", "rank_document"):
-        rows = SearchFacts.objects.filter(**{column: words})
-        if wanted:
-            rows = rows.filter(facet_codes__contains=wanted)
-        statements.append(rows.order_by().values("entry_id").query.sql_with_params())
-    (title, title_params), (summary, summary_params) = statements
-    titles, summaries = _read(
-        TIERS.format(title=title, summary=summary), [*title_params, *summary_params, TOP]
+def _tiers(words, codes: dict[str, int], head, positions):
+    """The relevance tier (as _tiered: 2, 1 or 0) of each row that can be among the first
+    TOP results, reading as few rows as TIERS allows: the tiers of the newest PROBE
+    results, and the title and summary matches (from the GIN indexes of SolutionSearch)
+    only when the probed ones cannot fill TOP."""
+    ids = head["id"]
+    probed = ids[_newest(PROBE, positions, ~head["vetted"], ids)]
+    covered = len(probed) == len(positions)
+    restricted, restriction = (
+        ("AND facet_codes @> %s::int[]", [list(codes.values())]) if codes else ("", [])
+    )
+    statement = TIERS.format(words=words.sql, restricted=restricted)
+    w = words.params
+
+    def params(fill: int) -> list:  # fill: how many results the probe and titles must give
+        return [
+            *w,
+            *w,
+            probed.tolist(),
+            covered,
+            TOP,
+            *w,
+            *restriction,
+            fill,
+            fill,
+            *w,
+            *restriction,
+        ]
+
+    probed_titles, probed_summaries, all_titles, all_summaries = (
+        _ids(found) for found in _read(statement, params(TOP))
     )
     tier = np.zeros(len(ids), np.int64)
-    in_title = np.isin(ids, _ids(titles))
-    if summaries is None and int(in_title[positions].sum()) < TOP:
-        # There were TOP title matches, but not all of them are results (an excluded
-        # word found outside the title): read the summary matches after all.
-        _titles, summaries = _read(
-            TIERS.format(title=title, summary=summary), [*title_params, *summary_params, 2**62]
-        )
-    tier[np.isin(ids, _ids(summaries))] = 1
-    tier[in_title] = 2
+    if covered or len(probed_titles) >= TOP:
+        tier[np.isin(ids, probed_summaries)] = 1
+        tier[np.isin(ids, probed_titles)] = 2
+        return tier
+    is_result = np.zeros(len(ids), bool)
+    is_result[positions] = True
+    titled = np.isin(ids, all_titles) & is_result
+    needed = TOP - int(titled.sum())  # how many summary matches the first TOP take
+    read = len(all_titles) < TOP and len(probed_summaries) < TOP - len(all_titles)
+    if needed > 0 and len(probed_summaries) < needed and not read:
+        # TIERS counted title matches that are not results (an excluded word outside the
+        # title), so it took the probe for enough: read every summary match now.
+        all_summaries, read = _ids(_read(statement, params(2**62))[3]), True
+    tier[np.isin(ids, all_summaries if read else probed_summaries)] = 1
+    tier[titled] = 2
     return tier
 
 
