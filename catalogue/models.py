@@ -385,6 +385,13 @@ class TitleOf(Func):
     output_field = SearchVectorField()
 
 
+class FactsCodes(Func):
+    """SearchFacts.codes as an int[] (the SQL function comes with migration 0012)."""
+
+    function = "catalogue_search_codes"
+    output_field = ArrayField(models.IntegerField())
+
+
 class SolutionSearch(TranslatedFields, models.Model):
     """The search row of a vetted solution: its weighted multilingual document and facet values.
 
@@ -484,7 +491,6 @@ class SearchFacts(models.Model):
     # smallest int8 when not vetted), replications (int4) and the number of codes (int4).
     head = models.BinaryField(editable=False)
     codes = models.BinaryField(editable=False)  # facet_codes as big-endian int4s
-    facet_codes = ArrayField(models.IntegerField(), default=list)  # for the filters
     document = SearchVectorField(null=True)  # the search row's, stored out of line
 
     class Meta:
@@ -492,7 +498,9 @@ class SearchFacts(models.Model):
         verbose_name_plural = _("search facts")
         indexes = [
             GinIndex(fields=["document"], name="search_facts_document"),
-            GinIndex(fields=["facet_codes"], name="search_facts_codes"),
+            # The filters: the codes as an int[] (catalogue_search_codes, migration 0012),
+            # indexed without being stored, which keeps the row narrow.
+            GinIndex(FactsCodes(F("codes")), name="search_facts_codes"),
         ]
 
     def __str__(self) -> str:
