@@ -469,18 +469,46 @@ SELECT (SELECT string_agg(int8send(id), ''::bytea) FROM probe WHERE tier = 2),
 """
 
 
+def _alternatives(tsquery: str) -> list[str]:
+    """The top-level OR branches of a tsquery's text ('a' & 'b' | 'c' <-> 'd' | …)."""
+    branches, depth, quoted, start = [], 0, False, 0
+    for position, char in enumerate(tsquery):
+        if char == "'":
+            quoted = not quoted  # an escaped quote ('') toggles twice
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(tsquery[start:position].strip())
+            start = position + 1
+    branches.append(tsquery[start:].strip())
+    return [branch for branch in branches if branch]
+
+
 class CompiledWords(SearchQuery):
-    """A search's tsquery (text_query), compiled to SQL once: a search uses it in several
-    statements and expressions, and compiling the six-language tree costs a millisecond
-    each time. Usable wherever a SearchQuery is (filters, SearchVectorExact, headlines);
-    `sql` and `params` go into raw statements."""
+    """A search's tsquery (text_query), worked out once by the database and used as a
+    constant by every statement and expression of the search (filters, SearchVectorExact,
+    headlines; `sql` and `params` in raw statements).
+
+    The query is the same words parsed in six configurations and OR-ed, so most of its
+    branches repeat one another ('youth' | 'youth' | …): they are kept once, which halves
+    the work of the GIN index on a broad query, and compiling the six-language expression
+    once spares about a millisecond per statement.
+    """
 
     def __init__(self, words):
         query = SearchFacts.objects.all().query
         compiler = query.get_compiler(connection=connection)
         sql, params = words.resolve_expression(query).as_sql(compiler, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ({sql})::text", params)
+            (text,) = cursor.fetchone()
         Expression.__init__(self, output_field=SearchQueryField())
-        self.sql, self.params = sql, list(params)
+        self.text = " | ".join(dict.fromkeys(_alternatives(text)))
+        self.sql, self.params = "%s::tsquery", [self.text]
 
     def resolve_expression(self, *args, **kwargs):
         return self
