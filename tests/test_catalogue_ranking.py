@@ -1,7 +1,9 @@
 """Relevance order, and paging through results ranked by the facet pass."""
 
+import random
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.contrib.postgres.search import SearchVector
 from django.core.management import call_command
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue import search
-from catalogue.models import Solution, SolutionSearch
+from catalogue.models import SearchFacts, Solution, SolutionSearch
 from tests.factories import UserFactory
 
 
@@ -93,3 +95,85 @@ def test_the_rank_document_keeps_the_title_and_summary_only():
     row.refresh_from_db()
     kept = {part.split(":")[0].strip("'") for part in str(row.rank_document).split()}
     assert kept == {"alpha", "beta"}
+
+
+WORDS = ["Quinoa growers", "Rice terraces", "Millet fairs", "Quinoa and rice", "Seed banks"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", range(8))
+def test_the_first_results_agree_with_the_search_order_however_their_tiers_are_read(
+    monkeypatch, seed
+):
+    """The facet pass reads the relevance tiers of the newest results only (PROBE), or
+    every title and summary match too: whichever it does, its first results are the
+    search's order. Small TOP and PROBE make 40 solutions take every path."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(search, "TOP", 4)
+    monkeypatch.setattr(search, "PROBE", rng.choice([4, 6, 10, 400]))
+    for n in range(40):
+        entry(
+            f"s{n}", title=rng.choice(WORDS), summary=rng.choice(WORDS), body=rng.choice(WORDS),
+            days_ago=rng.randrange(6),
+        )  # fmt: skip
+    for q in ("quinoa", "quinoa -rice", "quinoa OR millet", '"quinoa growers"', "rice"):
+        result = search.search(q=q)
+        expected = slugs(result.queryset)
+        assert slugs(result.rows()[0:4]) == expected[:4], (q, search.PROBE)
+        assert result.total == len(expected)
+
+
+@pytest.mark.django_db
+def test_a_title_match_with_an_excluded_word_elsewhere_does_not_count_as_a_first_result(
+    monkeypatch,
+):
+    """Title matches that are not results (their body has the excluded word) cannot fill
+    the first results: the summary matches are read after all."""
+    monkeypatch.setattr(search, "TOP", 2)
+    monkeypatch.setattr(search, "PROBE", 2)
+    entry("excluded-1", title="Quinoa growers", body="rice", days_ago=9)
+    entry("excluded-2", title="Quinoa markets", body="rice", days_ago=9)
+    entry("newest", title="Farm radio", body="quinoa", days_ago=0)
+    entry("newer", title="Farm radio", body="quinoa", days_ago=1)
+    entry("summary", title="Seed fairs", summary="Quinoa seed", days_ago=5)
+    entry("title", title="Quinoa cooperatives", days_ago=8)
+    reads = []
+    original = search._read
+    monkeypatch.setattr(
+        search, "_read", lambda sql, params: reads.append(sql) or original(sql, params)
+    )
+    result = search.search(q="quinoa -rice")
+    assert slugs(result.rows()[0:2]) == ["title", "summary"] == slugs(result.queryset)[:2]
+    assert len(reads) == 3  # the matches, the tiers, and the summary matches read again
+
+
+def test_alternatives_split_a_tsquery_at_its_top_level_ors_only():
+    text = "'milk' & 'bank' | 'milk' & 'bank' | ( 'a' | 'b' ) & 'c' | 'it''s | x' <-> 'd'"
+    assert search._alternatives(text) == [
+        "'milk' & 'bank'", "'milk' & 'bank'", "( 'a' | 'b' ) & 'c'", "'it''s | x' <-> 'd'",
+    ]  # fmt: skip
+    assert search._alternatives("") == []
+
+
+@pytest.mark.django_db
+def test_the_facts_follow_their_search_row():
+    code = search.facet_codes({"country": ["PE"], "sdg": ["4"]})
+    row = entry("facts", title="Quinoa", days_ago=3, codes=code.values(), replications=2)
+
+    def facts():
+        found = SearchFacts.objects.get(pk=row.pk)
+        head = np.frombuffer(bytes(found.head), search.HEAD)[0]
+        codes = np.frombuffer(bytes(found.codes), ">i4").tolist()
+        return int(head["id"]), int(head["vetted"]), int(head["replications"]), codes
+
+    row.refresh_from_db()
+    vetted = round(row.vetted_at.timestamp() * 1_000_000)
+    assert facts() == (row.pk, vetted, 2, list(code.values()))
+    SolutionSearch.objects.filter(pk=row.pk).update(
+        facet_codes=[code["country", "PE"]], replications=5
+    )
+    assert facts() == (row.pk, vetted, 5, [code["country", "PE"]])
+    assert search.search(q="quinoa", filters={"country": "PE"}).total == 1
+    assert search.search(q="quinoa", filters={"sdg": "4"}).total == 0
+    Solution.objects.filter(pk=row.pk).delete()
+    assert not SearchFacts.objects.filter(pk=row.pk).exists()
