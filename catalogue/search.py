@@ -28,7 +28,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property, reduce
 
 import numpy as np
 import psycopg
@@ -551,16 +551,35 @@ class _Matches:
 
     head: np.ndarray
     codes: np.ndarray  # every row's codes, one after the other
-    row: np.ndarray  # the row (index into head) of each code
 
     @classmethod
     def decode(cls, heads: bytes | None, codes: bytes | None) -> _Matches:
         head = np.frombuffer(heads or b"", HEAD)
-        n = head["n"].astype(np.int64)
         flat = np.frombuffer(codes or b"", ">i4").astype(np.int32)
-        if int(n.sum()) != len(flat):
+        if int(head["n"].sum()) != len(flat):
             raise ValueError("facet codes do not match their heads")
-        return cls(head=head, codes=flat, row=np.repeat(np.arange(len(head)), n))
+        return cls(head=head, codes=flat)
+
+    @cached_property
+    def row(self) -> np.ndarray:
+        """The row (index into head) of each code."""
+        return np.repeat(np.arange(len(self.head), dtype=np.int32), self.head["n"])
+
+    def count(self, codes: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """How many rows count for each facet value (SearchFacetValue id), and the rows
+        that meet every filter. A row counts for every facet when it meets every filter,
+        and for one facet only when it misses that facet's filter alone."""
+        mask = (1 << CODE_BITS) - 1
+        if not codes:
+            return np.bincount(self.codes & mask), np.arange(len(self.head))
+        missed = np.zeros(len(self.head), np.int8)  # 0, the facet number missed, or -1
+        for name, code in codes.items():
+            lacks = np.ones(len(self.head), bool)
+            lacks[self.row[self.codes == code]] = False
+            missed[lacks] = np.where(missed[lacks] == 0, FACET_NUMBERS[name], -1)
+        of_row = missed[self.row]
+        counted = (of_row == 0) | (of_row == self.codes >> CODE_BITS)
+        return np.bincount(self.codes[counted] & mask), np.flatnonzero(missed == 0)
 
 
 def _newest(k: int, positions, later, ids):
@@ -657,18 +676,7 @@ def _count(
     sql = MATCHES.format(where=" AND ".join(where) or "TRUE")
     with _planned(words):
         matches = _Matches.decode(*_read(sql, params))
-        results = np.ones(len(matches.head), bool)
-        missed = np.zeros(len(matches.head), np.int64)
-        for name, code in codes.items():
-            has = np.zeros(len(matches.head), bool)
-            has[matches.row[matches.codes == code]] = True
-            results &= has
-            missed[~has] = np.where(missed[~has] == 0, FACET_NUMBERS[name], -1)
-        # A row's code counts when the row meets every filter, or misses only that facet's.
-        of_row = missed[matches.row]
-        counted = (of_row == 0) | (of_row == matches.codes >> CODE_BITS)
-        counts = np.bincount(matches.codes[counted] & ((1 << CODE_BITS) - 1))
-        positions = np.flatnonzero(results)
+        counts, positions = matches.count(codes)
         primary = None
         if order == "replicated":
             primary = matches.head["replications"]
