@@ -2,7 +2,7 @@
 a fixed mix of 50 queries (server-side, the whole search including facet counts).
 
     python -m bench.catalogue 100000        (make bench runs it at 100,000)
-    python -m bench.catalogue 1000000       (about 3 minutes of generation on 2 cores)
+    python -m bench.catalogue 1000000       (about 12 minutes of generation on 2 cores)
 
 Writes only to the benchmark database (see bench/server.py) and tops up to N.
 """
