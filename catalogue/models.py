@@ -386,7 +386,7 @@ class TitleOf(Func):
 
 
 class FactsCodes(Func):
-    """SearchFacts.codes as an int[] (the SQL function comes with migration 0012)."""
+    """The facet codes in SearchFacts.packed, as an int[] (SQL function of migration 0012)."""
 
     function = "catalogue_search_codes"
     output_field = ArrayField(models.IntegerField())
@@ -473,8 +473,8 @@ class SearchFacts(models.Model):
 
     A broad search reads every row its words match, to count the facets and order the
     results. Read from SolutionSearch, that is about one page per row (titles, summaries
-    and the ranking text are wide); here some forty rows share a page, and each gives
-    catalogue.search its `head` and `codes`, fixed-width bytes that numpy reads at once.
+    and the ranking text are wide); here some seventy rows share a page, and each gives
+    catalogue.search its `packed` words, which numpy reads at once.
 
     Written by a trigger on SolutionSearch (migration 0012) in the writing transaction,
     never by Python.
@@ -487,10 +487,8 @@ class SearchFacts(models.Model):
         db_column="solution_id",
         related_name="facts",
     )
-    # Big-endian: the solution id (int8), vetted_at in microseconds since 1970 (int8; the
-    # smallest int8 when not vetted), replications (int4) and the number of codes (int4).
-    head = models.BinaryField(editable=False)
-    codes = models.BinaryField(editable=False)  # facet_codes as big-endian int4s
+    # The id, vetted_at, replications and facet codes as tagged 32-bit words (0012).
+    packed = models.BinaryField(editable=False)
     document = SearchVectorField(null=True)  # the search row's, stored out of line
 
     class Meta:
@@ -500,7 +498,7 @@ class SearchFacts(models.Model):
             GinIndex(fields=["document"], name="search_facts_document"),
             # The filters: the codes as an int[] (catalogue_search_codes, migration 0012),
             # indexed without being stored, which keeps the row narrow.
-            GinIndex(FactsCodes(F("codes")), name="search_facts_codes"),
+            GinIndex(FactsCodes(F("packed")), name="search_facts_codes"),
         ]
 
     def __str__(self) -> str:

@@ -28,7 +28,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property, reduce
+from functools import reduce
 
 import numpy as np
 import psycopg
@@ -431,13 +431,10 @@ def _tiered(rows, words):
     )
 
 
-# What the facet pass reads of each match (SearchFacts, migration 0012): its head and its
-# codes, fixed-width big-endian fields, each row's after the other's.
-HEAD = np.dtype([("id", ">i8"), ("vetted", ">i8"), ("replications", ">i4"), ("n", ">i4")])
-MATCHES = """
-SELECT string_agg(head, ''::bytea), string_agg(codes, ''::bytea)
-FROM catalogue_searchfacts WHERE {where}
-"""
+# What the facet pass reads of each match: its SearchFacts.packed words (migration 0012),
+# each row's after the other's.
+MATCHES = "SELECT string_agg(packed, ''::bytea) FROM catalogue_searchfacts WHERE {where}"
+ROW, PAYLOAD = 8, (1 << CODE_BITS) - 1  # the tag that starts a row; the bits under the tag
 NAMES = "SELECT id, facet, value FROM catalogue_searchfacetvalue WHERE id = ANY(%s)"
 # The relevance tiers of the newest PROBE results, and what else the first TOP results
 # need: every title match unless TOP of the probed results have one (any other title
@@ -547,23 +544,36 @@ def _member(ids, found):
 
 @dataclass
 class _Matches:
-    """The rows a facet pass read: one entry per row, and one per (row, facet code)."""
+    """The rows a facet pass read: their ids, vetting times (in microseconds, the smallest
+    int64 when not vetted) and replications, and their facet codes with the row of each."""
 
-    head: np.ndarray
-    codes: np.ndarray  # every row's codes, one after the other
+    ids: np.ndarray
+    vetted: np.ndarray
+    replications: np.ndarray
+    codes: np.ndarray
+    row: np.ndarray
 
     @classmethod
-    def decode(cls, heads: bytes | None, codes: bytes | None) -> _Matches:
-        head = np.frombuffer(heads or b"", HEAD)
-        flat = np.frombuffer(codes or b"", ">i4").astype(np.int32)
-        if int(head["n"].sum()) != len(flat):
-            raise ValueError("facet codes do not match their heads")
-        return cls(head=head, codes=flat)
+    def decode(cls, packed: bytes | None) -> _Matches:
+        words = np.frombuffer(packed or b"", ">i4").astype(np.int32)
+        tags = words >> CODE_BITS
+        starts = np.flatnonzero(tags == ROW)
+        if len(starts) and (starts[-1] + 6 > len(words) or (tags[starts + 5] != ROW + 5).any()):
+            raise ValueError("a search fact is cut short")
+        payload = (words & PAYLOAD).astype(np.int64)
 
-    @cached_property
-    def row(self) -> np.ndarray:
-        """The row (index into head) of each code."""
-        return np.repeat(np.arange(len(self.head), dtype=np.int32), self.head["n"])
+        def field(offset: int) -> np.ndarray:
+            return payload[starts + offset]
+
+        flipped = (field(2) << 48 | field(3) << 24 | field(4)).astype(np.uint64)
+        is_code = tags < ROW
+        return cls(
+            ids=field(0) << 24 | field(1),
+            vetted=(flipped ^ np.uint64(1 << 63)).view(np.int64),
+            replications=field(5),
+            codes=words[is_code],
+            row=(np.cumsum(tags == ROW, dtype=np.int32) - 1)[is_code],
+        )
 
     def count(self, codes: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
         """How many rows count for each facet value (SearchFacetValue id), and the rows
@@ -571,10 +581,10 @@ class _Matches:
         and for one facet only when it misses that facet's filter alone."""
         mask = (1 << CODE_BITS) - 1
         if not codes:
-            return np.bincount(self.codes & mask), np.arange(len(self.head))
-        missed = np.zeros(len(self.head), np.int8)  # 0, the facet number missed, or -1
+            return np.bincount(self.codes & mask), np.arange(len(self.ids))
+        missed = np.zeros(len(self.ids), np.int8)  # 0, the facet number missed, or -1
         for name, code in codes.items():
-            lacks = np.ones(len(self.head), bool)
+            lacks = np.ones(len(self.ids), bool)
             lacks[self.row[self.codes == code]] = False
             missed[lacks] = np.where(missed[lacks] == 0, FACET_NUMBERS[name], -1)
         of_row = missed[self.row]
@@ -590,10 +600,10 @@ def _newest(k: int, positions, later, ids):
     return positions[np.lexsort((ids[positions], later[positions]))][:k]
 
 
-def _first(k: int, positions, head, primary=None) -> list[int]:
+def _first(k: int, positions, matches: _Matches, primary=None) -> list[int]:
     """The ids of the first k of `positions` by `primary` (descending; the tier or the
     replications), vetted_at (newest first, never vetted last) and id: ORDER_BY's orders."""
-    ids, later = head["id"], ~head["vetted"]  # ~ reverses the order without overflow
+    ids, later = matches.ids, ~matches.vetted  # ~ reverses the order without overflow
     if primary is None:
         return ids[_newest(k, positions, later, ids)].tolist()
     chosen: list[int] = []
@@ -666,23 +676,24 @@ def _count(
         where.append(f"document @@ {words.sql}")
         params += words.params
     if within is not None:
-        where.append("catalogue_search_codes(codes) @> %s::int[]")
+        where.append("catalogue_search_codes(packed) @> %s::int[]")
         params.append([within])
     if len(codes) >= 2:  # with one filter or none, every row misses at most one
         where.append(
-            "(" + " OR ".join(["catalogue_search_codes(codes) @> %s::int[]"] * len(codes)) + ")"
+            "(" + " OR ".join(["catalogue_search_codes(packed) @> %s::int[]"] * len(codes)) + ")"
         )
         params += [[c for other, c in codes.items() if other != name] for name in codes]
     sql = MATCHES.format(where=" AND ".join(where) or "TRUE")
     with _planned(words):
-        matches = _Matches.decode(*_read(sql, params))
+        (packed,) = _read(sql, params)
+        matches = _Matches.decode(packed)
         counts, positions = matches.count(codes)
         primary = None
         if order == "replicated":
-            primary = matches.head["replications"]
+            primary = matches.replications
         elif order == "relevance" and words is not None and len(positions):
-            primary = _tiers(words, codes, matches.head, positions)
-        top = _first(TOP, positions, matches.head, primary)
+            primary = _tiers(words, codes, matches, positions)
+        top = _first(TOP, positions, matches, primary)
     values = np.flatnonzero(counts)
     with connection.cursor() as cursor:
         cursor.execute(NAMES, [values.tolist()])
@@ -691,13 +702,13 @@ def _count(
     return [*counted_rows, ("", "", len(positions))], top
 
 
-def _tiers(words, codes: dict[str, int], head, positions):
+def _tiers(words, codes: dict[str, int], matches: _Matches, positions):
     """The relevance tier (as _tiered: 2, 1 or 0) of each row that can be among the first
     TOP results, reading as few rows as TIERS allows: the tiers of the newest PROBE
     results, and the title and summary matches (from the GIN indexes of SolutionSearch)
     only when the probed ones cannot fill TOP."""
-    ids = head["id"]
-    probed = ids[_newest(PROBE, positions, ~head["vetted"], ids)]
+    ids = matches.ids
+    probed = ids[_newest(PROBE, positions, ~matches.vetted, ids)]
     covered = len(probed) == len(positions)
     restricted, restriction = (
         ("AND facet_codes @> %s::int[]", [list(codes.values())]) if codes else ("", [])

@@ -3,7 +3,6 @@
 import random
 from datetime import timedelta
 
-import numpy as np
 import pytest
 from django.contrib.postgres.search import SearchVector
 from django.core.management import call_command
@@ -19,9 +18,9 @@ from catalogue.models import SearchFacts, Solution, SolutionSearch
 from tests.factories import UserFactory
 
 
-def entry(slug, *, title, summary="", body="", days_ago=0, codes=(), replications=0):
+def entry(slug, *, title, summary="", body="", days_ago=0, codes=(), replications=0, by=None):
     """A vetted solution's search row with these texts (weighted A, B and C, as indexed)."""
-    solution = Solution.objects.create(slug=slug, created_by=UserFactory())
+    solution = Solution.objects.create(slug=slug, created_by=by or UserFactory())
     row = SolutionSearch.objects.create(
         solution=solution, slug=slug, title=title, summary=summary, language="en",
         vetted_at=timezone.now() - timedelta(days=days_ago), facet_codes=list(codes),
@@ -111,10 +110,11 @@ def test_the_first_results_agree_with_the_search_order_however_their_tiers_are_r
     rng = random.Random(seed)
     monkeypatch.setattr(search, "TOP", 4)
     monkeypatch.setattr(search, "PROBE", rng.choice([4, 6, 10, 400]))
+    editor = UserFactory()
     for n in range(40):
         entry(
             f"s{n}", title=rng.choice(WORDS), summary=rng.choice(WORDS), body=rng.choice(WORDS),
-            days_ago=rng.randrange(6),
+            days_ago=rng.randrange(6), by=editor,
         )  # fmt: skip
     for q in ("quinoa", "quinoa -rice", "quinoa OR millet", '"quinoa growers"', "rice"):
         result = search.search(q=q)
@@ -161,10 +161,10 @@ def test_the_facts_follow_their_search_row():
     row = entry("facts", title="Quinoa", days_ago=3, codes=code.values(), replications=2)
 
     def facts():
-        found = SearchFacts.objects.get(pk=row.pk)
-        head = np.frombuffer(bytes(found.head), search.HEAD)[0]
-        codes = np.frombuffer(bytes(found.codes), ">i4").tolist()
-        return int(head["id"]), int(head["vetted"]), int(head["replications"]), codes
+        found = search._Matches.decode(bytes(SearchFacts.objects.get(pk=row.pk).packed))
+        assert found.row.tolist() == [0] * len(found.codes)
+        (pk,), (vetted,), (replications,) = found.ids, found.vetted, found.replications
+        return int(pk), int(vetted), int(replications), found.codes.tolist()
 
     row.refresh_from_db()
     vetted = round(row.vetted_at.timestamp() * 1_000_000)

@@ -9,33 +9,42 @@ from django.db import migrations, models
 # SearchFacts rows follow their SolutionSearch rows, whoever writes them (index_solution,
 # bulk loads): statement-level triggers upsert them in the writing transaction (and the
 # foreign key's cascade deletes them). The document goes out of line (toast_tuple_target)
-# while the head and codes stay in, so a row is about 120 bytes. The codes are indexed as
-# an int[] (catalogue_search_codes) for the filters, without storing that array too. The existing rows are
-# copied before the indexes are built, which is faster than building them row by row.
+# while `packed` stays in, so a row is about 120 bytes. `packed` is big-endian 32-bit words,
+# each with a tag in its first byte: the row's id (tags 8 and 9, 24 bits each), its vetting
+# time (microseconds since 1970 with the sign bit flipped, so that they sort unsigned;
+# tags 10, 11, 12; zero when not vetted), its replications (tag 13, at most 2**24 - 1), then
+# its facet codes, whose facet numbers (1 to 7) are their tags. A search reads the words of
+# all its matches as one string and finds each row where tag 8 is. The codes are indexed as
+# an int[] (catalogue_search_codes) for the filters, without storing that array too. The
+# existing rows are copied before the indexes are built, which is faster than row by row.
 UPSERT = """
-    INSERT INTO catalogue_searchfacts (solution_id, head, codes, document)
-    SELECT solution_id,
-        int8send(solution_id)
-        || int8send(coalesce((extract(epoch FROM vetted_at) * 1000000)::bigint, -9223372036854775808))
-        || int4send(replications) || int4send(cardinality(facet_codes)),
-        coalesce((SELECT string_agg(int4send(code), ''::bytea ORDER BY n)
-                  FROM unnest(facet_codes) WITH ORDINALITY AS codes (code, n)), ''::bytea),
+    INSERT INTO catalogue_searchfacts (solution_id, packed, document)
+    SELECT solution_id, int4send(8 << 24 | (solution_id >> 24)::int)
+        || int4send(9 << 24 | (solution_id & 16777215)::int)
+        || int4send(10 << 24 | (vetted >> 48 & 65535)::int)
+        || int4send(11 << 24 | (vetted >> 24 & 16777215)::int)
+        || int4send(12 << 24 | (vetted & 16777215)::int)
+        || int4send(13 << 24 | least(replications, 16777215))
+        || coalesce((SELECT string_agg(int4send(code), ''::bytea ORDER BY n)
+                     FROM unnest(facet_codes) WITH ORDINALITY AS codes (code, n)), ''::bytea),
         document
-    FROM {rows}
-    ON CONFLICT (solution_id) DO UPDATE SET head = excluded.head, codes = excluded.codes,
-        document = excluded.document
+    FROM (
+        SELECT *, coalesce((extract(epoch FROM vetted_at) * 1000000)::bigint
+                           # (1::bigint << 63), 0) AS vetted
+        FROM {rows}
+    ) AS rows
+    ON CONFLICT (solution_id) DO UPDATE SET packed = excluded.packed, document = excluded.document
 """
 FACTS = f"""
 ALTER TABLE catalogue_searchfacts SET (toast_tuple_target = 128);
-ALTER TABLE catalogue_searchfacts
-    ALTER COLUMN head SET STORAGE PLAIN,
-    ALTER COLUMN codes SET STORAGE PLAIN;
+ALTER TABLE catalogue_searchfacts ALTER COLUMN packed SET STORAGE PLAIN;
 
-CREATE FUNCTION catalogue_search_codes(codes bytea) RETURNS int[]
+CREATE FUNCTION catalogue_search_codes(packed bytea) RETURNS int[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg((get_byte(codes, i) << 24) | (get_byte(codes, i + 1) << 16)
-        | (get_byte(codes, i + 2) << 8) | get_byte(codes, i + 3) ORDER BY i), '{{}}')
-    FROM generate_series(0, length(codes) - 4, 4) AS i
+    SELECT coalesce(array_agg((get_byte(packed, i) << 24) | (get_byte(packed, i + 1) << 16)
+        | (get_byte(packed, i + 2) << 8) | get_byte(packed, i + 3) ORDER BY i), '{{}}')
+    FROM generate_series(0, length(packed) - 4, 4) AS i
+    WHERE get_byte(packed, i) BETWEEN 1 AND 7
 $$;
 
 CREATE FUNCTION catalogue_search_facts() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -72,8 +81,7 @@ class Migration(migrations.Migration):
             name='SearchFacts',
             fields=[
                 ('entry', models.OneToOneField(db_column='solution_id', on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='facts', serialize=False, to='catalogue.solutionsearch')),
-                ('head', models.BinaryField()),
-                ('codes', models.BinaryField()),
+                ('packed', models.BinaryField()),
                 ('document', django.contrib.postgres.search.SearchVectorField(null=True)),
             ],
             options={
@@ -96,6 +104,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='searchfacts',
-            index=django.contrib.postgres.indexes.GinIndex(catalogue.models.FactsCodes(models.F('codes')), name='search_facts_codes'),
+            index=django.contrib.postgres.indexes.GinIndex(catalogue.models.FactsCodes(models.F('packed')), name='search_facts_codes'),
         ),
     ]
