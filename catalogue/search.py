@@ -14,10 +14,10 @@ reads them, with the query's words marked by ts_headline (SearchResult.with_snip
 Facets are counted over integer codes (SearchFacetValue): each row carries all its
 facet values as one int[] column, so filtering is one GIN containment test. The facet
 pass reads, for every row that matches the words and misses at most one active filter,
-a few fixed-width facts and its codes from SearchFacts (a narrow copy of the search row,
-kept by a trigger), in two byte strings; numpy then counts every facet (each with its own
-filter removed) and picks the first TOP results in the chosen order, which the first
-pages read by id (SearchRows). Relevance is a tier, then recent vetting: titles that meet
+its id, vetting time, replications and codes, packed in a narrow copy of the search row
+(SearchFacts, kept by a trigger), as one byte string; numpy then counts every facet
+(each with its own filter removed) and picks the first TOP results in the chosen order,
+which the first pages read by id (SearchRows). Relevance is a tier, then recent vetting: titles that meet
 the words first, then titles with summaries and tags, then the rest.
 """
 
