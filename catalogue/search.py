@@ -28,7 +28,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property, reduce
 
 import numpy as np
 import psycopg
@@ -551,29 +551,29 @@ class _Matches:
     vetted: np.ndarray
     replications: np.ndarray
     codes: np.ndarray
-    row: np.ndarray
+    sizes: np.ndarray  # how many codes each row has
 
     @classmethod
     def decode(cls, packed: bytes | None) -> _Matches:
-        words = np.frombuffer(packed or b"", ">i4").astype(np.int32)
-        tags = words >> CODE_BITS
+        words = np.frombuffer(packed or b"", ">i4")
+        tags = np.frombuffer(packed or b"", np.uint8)[::4]  # the first byte of each word
         starts = np.flatnonzero(tags == ROW)
         if len(starts) and (starts[-1] + 6 > len(words) or (tags[starts + 5] != ROW + 5).any()):
             raise ValueError("a search fact is cut short")
-        payload = (words & PAYLOAD).astype(np.int64)
-
-        def field(offset: int) -> np.ndarray:
-            return payload[starts + offset]
-
-        flipped = (field(2) << 48 | field(3) << 24 | field(4)).astype(np.uint64)
-        is_code = tags < ROW
+        head = (words[starts[:, None] + np.arange(6)] & PAYLOAD).astype(np.int64)
+        flipped = (head[:, 2] << 48 | head[:, 3] << 24 | head[:, 4]).astype(np.uint64)
         return cls(
-            ids=field(0) << 24 | field(1),
+            ids=head[:, 0] << 24 | head[:, 1],
             vetted=(flipped ^ np.uint64(1 << 63)).view(np.int64),
-            replications=field(5),
-            codes=words[is_code],
-            row=(np.cumsum(tags == ROW, dtype=np.int32) - 1)[is_code],
+            replications=head[:, 5],
+            codes=words[tags < ROW].astype(np.int32),
+            sizes=np.diff(starts, append=len(words)) - 6,
         )
+
+    @cached_property
+    def row(self) -> np.ndarray:
+        """The row (index into ids) of each code."""
+        return np.repeat(np.arange(len(self.ids), dtype=np.int32), self.sizes)
 
     def count(self, codes: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
         """How many rows count for each facet value (SearchFacetValue id), and the rows
