@@ -197,18 +197,22 @@ def facet_codes(values: dict[str, list[str]], *, create: bool = True) -> dict[tu
     pairs = {(facet, value) for facet, found in values.items() for value in found}
     if not pairs:
         return {}
-    if create:
-        SearchFacetValue.objects.bulk_create(
-            [SearchFacetValue(facet=f, value=v) for f, v in pairs], ignore_conflicts=True
-        )
     query = reduce(
         lambda a, b: a | b,
         (Q(facet=facet, value=value) for facet, value in pairs),
     )
-    return {
-        (row.facet, row.value): code_of(row.facet, row.pk)
-        for row in SearchFacetValue.objects.filter(query)
-    }
+    known = {(row.facet, row.value): row.pk for row in SearchFacetValue.objects.filter(query)}
+    if create and len(known) < len(pairs):
+        # Only the new values: an INSERT that meets a conflict still takes an id from the
+        # sequence, and ids must stay below 2**CODE_BITS however often solutions are indexed.
+        SearchFacetValue.objects.bulk_create(
+            [SearchFacetValue(facet=f, value=v) for f, v in pairs - known.keys()],
+            ignore_conflicts=True,  # another transaction may have added one meanwhile
+        )
+        known = {(row.facet, row.value): row.pk for row in SearchFacetValue.objects.filter(query)}
+    if any(pk >> CODE_BITS for pk in known.values()):
+        raise ValueError("a facet value's id does not fit in a code")
+    return {(facet, value): code_of(facet, pk) for (facet, value), pk in known.items()}
 
 
 def _remember_words(revision) -> None:
@@ -558,8 +562,12 @@ class _Matches:
         words = np.frombuffer(packed or b"", ">i4")
         tags = np.frombuffer(packed or b"", np.uint8)[::4]  # the first byte of each word
         starts = np.flatnonzero(tags == ROW)
-        if len(starts) and (starts[-1] + 6 > len(words) or (tags[starts + 5] != ROW + 5).any()):
-            raise ValueError("a search fact is cut short")
+        if len(starts) and (
+            starts[-1] + 6 > len(words)
+            or (tags[starts + 5] != ROW + 5).any()
+            or not 1 <= int(tags.min()) <= int(tags.max()) <= ROW + 5
+        ):
+            raise ValueError("search facts that catalogue_search_facts did not write")
         head = (words[starts[:, None] + np.arange(6)] & PAYLOAD).astype(np.int64)
         flipped = (head[:, 2] << 48 | head[:, 3] << 24 | head[:, 4]).astype(np.uint64)
         return cls(

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.postgres.search import SearchVector
 from django.core.management import call_command
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -177,3 +177,24 @@ def test_the_facts_follow_their_search_row():
     assert search.search(q="quinoa", filters={"sdg": "4"}).total == 0
     Solution.objects.filter(pk=row.pk).delete()
     assert not SearchFacts.objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.django_db
+def test_indexing_again_takes_no_new_facet_value_ids():
+    search.facet_codes({"country": ["PE"], "tag": ["rural"]})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('catalogue_searchfacetvalue', 'id'))")
+        before = cursor.fetchone()[0]
+        for _ in range(3):
+            search.facet_codes({"country": ["PE"], "tag": ["rural"]})
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('catalogue_searchfacetvalue', 'id'))")
+        assert cursor.fetchone()[0] == before + 1
+
+
+@pytest.mark.django_db
+def test_a_facet_code_out_of_range_is_refused_rather_than_misread():
+    row = entry("range", title="Quinoa")
+    with pytest.raises(DatabaseError, match="out of range"), transaction.atomic():
+        SolutionSearch.objects.filter(pk=row.pk).update(facet_codes=[9 << 24 | 1])
+    with pytest.raises(ValueError, match="did not write"):
+        search._Matches.decode((8 << 24).to_bytes(4, "big") + (1 << 24).to_bytes(4, "big"))

@@ -7,8 +7,8 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 # SearchFacts rows follow their SolutionSearch rows, whoever writes them (index_solution,
-# bulk loads): statement-level triggers upsert them in the writing transaction (and the
-# foreign key's cascade deletes them). The document goes out of line (toast_tuple_target)
+# bulk loads): statement-level triggers upsert them in the writing transaction (Django's
+# cascade deletes them with their search row). The document goes out of line (toast_tuple_target)
 # while `packed` stays in, so a row is about 120 bytes. `packed` is big-endian 32-bit words,
 # each with a tag in its first byte: the row's id (tags 8 and 9, 24 bits each), its vetting
 # time (microseconds since 1970 with the sign bit flipped, so that they sort unsigned;
@@ -49,6 +49,13 @@ $$;
 
 CREATE FUNCTION catalogue_search_facts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Each value must fit its tagged word, or a search would misread the facts.
+    IF EXISTS (
+        SELECT FROM new_rows LEFT JOIN LATERAL unnest(facet_codes) AS code ON true
+        WHERE solution_id NOT BETWEEN 1 AND (1::bigint << 48) - 1 OR code >> 24 NOT BETWEEN 1 AND 7
+    ) THEN
+        RAISE EXCEPTION 'a search row''s id or facet code is out of range for its facts';
+    END IF;
     {UPSERT.format(rows="new_rows")};
     RETURN NULL;
 END $$;
