@@ -17,8 +17,8 @@ pass reads, for every row that matches the words and misses at most one active f
 its id, vetting time, replications and codes, packed in a narrow copy of the search row
 (SearchFacts, kept by a trigger), as one byte string; numpy then counts every facet
 (each with its own filter removed) and picks the first TOP results in the chosen order,
-which the first pages read by id (SearchRows). Relevance is a tier, then recent vetting: titles that meet
-the words first, then titles with summaries and tags, then the rest.
+which the first pages read by id (SearchRows). Relevance is a tier, then recent vetting:
+titles that meet the words first, then titles with summaries and tags, then the rest.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ FACET_NUMBERS = {
     "tag": 7,
 }
 CODE_BITS = 24  # SearchFacetValue ids below 2**24; the facet number above
+VALUE_BITS = (1 << CODE_BITS) - 1  # a code's SearchFacetValue id
 NO_CODE = -1  # the code of a filter value that no solution has
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
@@ -438,13 +439,15 @@ def _tiered(rows, words):
 # What the facet pass reads of each match: its SearchFacts.packed words (migration 0012),
 # each row's after the other's.
 MATCHES = "SELECT string_agg(packed, ''::bytea) FROM catalogue_searchfacts WHERE {where}"
-ROW, PAYLOAD = 8, (1 << CODE_BITS) - 1  # the tag that starts a row; the bits under the tag
+ROW = 8  # the tag of the word that starts a row; each word's payload is its VALUE_BITS
+CONTAINS = "catalogue_search_codes(packed) @> %s::int[]"  # the facts' GIN-indexed codes
 NAMES = "SELECT id, facet, value FROM catalogue_searchfacetvalue WHERE id = ANY(%s)"
 # The relevance tiers of the newest PROBE results, and what else the first TOP results
 # need: every title match unless TOP of the probed results have one (any other title
 # match is then older), and every summary match unless the title matches and the probed
 # summary matches fill TOP (any other summary match is then older).
 PROBE = 4 * TOP
+# ts_filter(rank_document, '{a}') is TitleOf's SQL, so the solution_search_title index serves it.
 TIERS = """
 WITH probe (id, tier) AS MATERIALIZED (
     SELECT solution_id, CASE WHEN ts_filter(rank_document, '{{a}}') @@ {words} THEN 2
@@ -568,7 +571,7 @@ class _Matches:
             or not 1 <= int(tags.min()) <= int(tags.max()) <= ROW + 5
         ):
             raise ValueError("search facts that catalogue_search_facts did not write")
-        head = (words[starts[:, None] + np.arange(6)] & PAYLOAD).astype(np.int64)
+        head = (words[starts[:, None] + np.arange(6)] & VALUE_BITS).astype(np.int64)
         flipped = (head[:, 2] << 48 | head[:, 3] << 24 | head[:, 4]).astype(np.uint64)
         return cls(
             ids=head[:, 0] << 24 | head[:, 1],
@@ -587,9 +590,8 @@ class _Matches:
         """How many rows count for each facet value (SearchFacetValue id), and the rows
         that meet every filter. A row counts for every facet when it meets every filter,
         and for one facet only when it misses that facet's filter alone."""
-        mask = (1 << CODE_BITS) - 1
         if not codes:
-            return np.bincount(self.codes & mask), np.arange(len(self.ids))
+            return np.bincount(self.codes & VALUE_BITS), np.arange(len(self.ids))
         missed = np.zeros(len(self.ids), np.int8)  # 0, the facet number missed, or -1
         for name, code in codes.items():
             lacks = np.ones(len(self.ids), bool)
@@ -597,7 +599,7 @@ class _Matches:
             missed[lacks] = np.where(missed[lacks] == 0, FACET_NUMBERS[name], -1)
         of_row = missed[self.row]
         counted = (of_row == 0) | (of_row == self.codes >> CODE_BITS)
-        return np.bincount(self.codes[counted] & mask), np.flatnonzero(missed == 0)
+        return np.bincount(self.codes[counted] & VALUE_BITS), np.flatnonzero(missed == 0)
 
 
 def _newest(k: int, positions, later, ids):
@@ -630,7 +632,7 @@ def facet_counts(
     the number of results (under the words and every filter); and the ids of the first
     TOP results in `order` (None when not counted here: without words or filters).
 
-    `words` is the tsquery (None for none), `codes` the active filters' codes
+    `words` is the CompiledWords tsquery (None for none), `codes` the active filters' codes
     (_filter_codes). Counts are exact; each facet's 50 largest values come first.
     """
     top = None
@@ -645,8 +647,6 @@ def facet_counts(
             counted = [row for row in counted if row[0] != name]
             counted += _totals([FACET_NUMBERS[name]])
     else:
-        if not isinstance(words, CompiledWords | None):
-            words = CompiledWords(words)
         counted, top = _count(words, codes, order=order)
     found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     total = 0
@@ -665,7 +665,7 @@ def facet_counts(
 def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
     """The kept catalogue-wide counts of these facets' values (facet 0: all rows)."""
     with connection.cursor() as cursor:
-        cursor.execute(TOTALS.format(bits=CODE_BITS, mask=(1 << CODE_BITS) - 1), [numbers])
+        cursor.execute(TOTALS.format(bits=CODE_BITS, mask=VALUE_BITS), [numbers])
         return cursor.fetchall()
 
 
@@ -684,12 +684,10 @@ def _count(
         where.append(f"document @@ {words.sql}")
         params += words.params
     if within is not None:
-        where.append("catalogue_search_codes(packed) @> %s::int[]")
+        where.append(CONTAINS)
         params.append([within])
     if len(codes) >= 2:  # with one filter or none, every row misses at most one
-        where.append(
-            "(" + " OR ".join(["catalogue_search_codes(packed) @> %s::int[]"] * len(codes)) + ")"
-        )
+        where.append("(" + " OR ".join([CONTAINS] * len(codes)) + ")")
         params += [[c for other, c in codes.items() if other != name] for name in codes]
     sql = MATCHES.format(where=" AND ".join(where) or "TRUE")
     with _planned(words):
@@ -725,19 +723,10 @@ def _tiers(words, codes: dict[str, int], matches: _Matches, positions):
     w = words.params
 
     def params(fill: int) -> list:  # fill: how many results the probe and titles must give
+        # In TIERS' order: the probe's two tiers, need_titles, titles, need_summaries, summaries.
         return [
-            *w,
-            *w,
-            probed.tolist(),
-            covered,
-            TOP,
-            *w,
-            *restriction,
-            fill,
-            fill,
-            *w,
-            *restriction,
-        ]
+            *w, *w, probed.tolist(), covered, TOP, *w, *restriction, fill, fill, *w, *restriction,
+        ]  # fmt: skip
 
     probed_titles, probed_summaries, all_titles, all_summaries = (
         _ids(found) for found in _read(statement, params(TOP))
