@@ -477,7 +477,8 @@ class SearchFacts(models.Model):
     catalogue.search its `packed` words, which numpy reads at once.
 
     Written by a trigger on SolutionSearch (migration 0012) in the writing transaction,
-    never by Python.
+    never by Python. Each write is a numbered change (SearchFactsChange), so that the
+    copy of every row's facts that catalogue.search keeps in memory can follow.
     """
 
     entry = models.OneToOneField(
@@ -490,6 +491,7 @@ class SearchFacts(models.Model):
     # The id, vetted_at, replications and facet codes as tagged 32-bit words (0012).
     packed = models.BinaryField(editable=False)
     document = SearchVectorField(null=True)  # the search row's, stored out of line
+    version = models.BigIntegerField(default=0, db_index=True)  # the change that wrote it
 
     class Meta:
         verbose_name = _("search facts")
@@ -503,6 +505,28 @@ class SearchFacts(models.Model):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+
+class SearchFactsChange(models.Model):
+    """One numbered change to SearchFacts: the facts it wrote carry its version, and the
+    ids of the facts it removed are listed here.
+
+    Versions come from a sequence, taken under the lock every search writer holds until
+    it commits, so they are in commit order: a reader that has seen version n and reads
+    the facts and removals above n has every change since. A version is never reused
+    (a rolled-back one just goes missing), so a reader whose version is gone starts
+    over. Written by the triggers of migration 0013, which keep the last thousand.
+    """
+
+    version = models.BigIntegerField(primary_key=True)
+    removed = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("search facts change")
+        verbose_name_plural = _("search facts changes")
+
+    def __str__(self) -> str:
+        return str(self.version)
 
 
 class SearchFacetValue(models.Model):

@@ -13,12 +13,14 @@ reads them, with the query's words marked by ts_headline (SearchResult.with_snip
 
 Facets are counted over integer codes (SearchFacetValue): each row carries all its
 facet values as one int[] column, so filtering is one GIN containment test. The facet
-pass reads, for every row that matches the words and misses at most one active filter,
-its id, vetting time, replications and codes, packed in a narrow copy of the search row
-(SearchFacts, kept by a trigger), as one byte string; numpy then counts every facet
-(each with its own filter removed) and picks the first TOP results in the chosen order,
-which the first pages read by id (SearchRows). Relevance is a tier, then recent vetting:
-titles that meet the words first, then titles with summaries and tags, then the rest.
+pass takes every row that matches the words and misses at most one active filter: the
+database finds the matches (in SearchFacts, a narrow copy of the search rows kept by a
+trigger) and each process keeps every row's id, vetting time, replications and codes in
+memory (_Facts, brought up to date from SearchFactsChange at each search); numpy then
+counts every facet (each with its own filter removed) and picks the first TOP results in
+the chosen order, which the first pages read by id (SearchRows). Relevance is a tier,
+then recent vetting: titles that meet the words first, then titles with summaries and
+tags, then the rest.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property, reduce
@@ -436,9 +439,24 @@ def _tiered(rows, words):
     )
 
 
-# What the facet pass reads of each match: its SearchFacts.packed words (migration 0012),
-# each row's after the other's.
-MATCHES = "SELECT string_agg(packed, ''::bytea) FROM catalogue_searchfacts WHERE {where}"
+# The ids of the rows a facet pass takes, as one string of 64-bit integers.
+MATCHED = (
+    "SELECT string_agg(int8send(solution_id), ''::bytea) FROM catalogue_searchfacts WHERE {where}"
+)
+# The latest change, the version the reader's facts are brought up from (theirs, or -1
+# when theirs is gone: then every row), and the facts written and ids removed since.
+CHANGES = """
+WITH since (version) AS MATERIALIZED (
+    SELECT CASE WHEN EXISTS (SELECT FROM catalogue_searchfactschange WHERE version = %s::bigint)
+        THEN %s::bigint ELSE -1 END
+)
+SELECT (SELECT max(version) FROM catalogue_searchfactschange), (SELECT version FROM since),
+    (SELECT string_agg(packed, ''::bytea) FROM catalogue_searchfacts
+     WHERE version > (SELECT version FROM since)),
+    (SELECT string_agg(int8send(id), ''::bytea)
+     FROM catalogue_searchfactschange, unnest(removed) AS id
+     WHERE version > (SELECT version FROM since))
+"""
 ROW = 8  # the tag of the word that starts a row; each word's payload is its VALUE_BITS
 CONTAINS = "catalogue_search_codes(packed) @> %s::int[]"  # the facts' GIN-indexed codes
 NAMES = "SELECT id, facet, value FROM catalogue_searchfacetvalue WHERE id = ANY(%s)"
@@ -602,6 +620,99 @@ class _Matches:
         return np.bincount(self.codes[counted] & VALUE_BITS), np.flatnonzero(missed == 0)
 
 
+class _Facts:
+    """The facts (SearchFacts.packed) of every search row, kept in each process.
+
+    A broad search counts the facets of a large share of the catalogue; reading those
+    facts from the database cost more than everything else the search does. Here they
+    are read once, then only what changed: each search asks for the changes above the
+    version it holds (SearchFactsChange; one statement that finds nothing when nothing
+    changed), and a holder whose version is gone (rolled back, or a thousand changes
+    behind) reads them all again. At 1,000,000 solutions the copy takes about 80 MB.
+    """
+
+    _kept: dict[str, _Facts] = {}  # per database name
+    _lock = threading.Lock()
+
+    def __init__(self, matches: _Matches, version: int | None):
+        self.matches, self.version = matches, version
+        self.starts = np.cumsum(matches.sizes) - matches.sizes  # where each row's codes start
+        ids = matches.ids
+        # The row of each id, by a table over the ids (they come from a sequence, so the
+        # table is about as long as the catalogue), or by sorting if they are too sparse.
+        self.index = self.sorted = None
+        if not len(ids) or int(ids.max()) < 4 * len(ids) + 1_000_000:
+            self.index = np.full(int(ids.max()) + 1 if len(ids) else 0, -1, np.int64)
+            self.index[ids] = np.arange(len(ids))
+        else:
+            self.sorted = np.argsort(ids)
+        self.postings: dict[int, np.ndarray] = {}
+
+    @classmethod
+    def current(cls) -> _Facts:
+        """The facts as of now (in the caller's transaction, which sees its own writes)."""
+        name = connection.settings_dict["NAME"]
+        with cls._lock:
+            facts = cls._kept.get(name) or _Facts(_Matches.decode(None), None)
+            seen = -1 if facts.version is None else facts.version
+            latest, since, packed, removed = _read(CHANGES, [seen, seen])
+            if latest == facts.version:
+                return facts
+            if since != seen:  # theirs was rolled back, or is long gone: start over
+                facts = _Facts(_Matches.decode(None), None)
+            facts = facts.merged(_Matches.decode(packed), _ids(removed), latest)
+            cls._kept[name] = facts
+            return facts
+
+    def merged(self, written: _Matches, removed, version) -> _Facts:
+        """These facts with the rows written and removed since (a row written then
+        removed, or removed then written again, is in both: removals go first)."""
+        changed = np.concatenate([written.ids, removed])
+        kept = self.select(np.flatnonzero(~np.isin(self.matches.ids, changed)))
+        return _Facts(
+            _Matches(
+                *(
+                    np.concatenate([getattr(kept, name), getattr(written, name)])
+                    for name in ("ids", "vetted", "replications", "codes", "sizes")
+                )
+            ),
+            version,
+        )
+
+    def rows_of(self, ids) -> np.ndarray:
+        """The rows of these ids (one the copy does not hold yet is left out)."""
+        if self.sorted is not None:
+            held = self.matches.ids[self.sorted]
+            at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
+            return self.sorted[at[held[at] == ids]]
+        ids = ids[(ids >= 0) & (ids < len(self.index))]
+        rows = self.index[ids]
+        return rows[rows >= 0]
+
+    def having(self, code: int) -> np.ndarray:
+        """The rows that have this facet code (kept until the facts change)."""
+        if code not in self.postings:
+            self.postings[code] = self.matches.row[self.matches.codes == code]
+        return self.postings[code]
+
+    def meeting(self, codes: dict[str, int]) -> np.ndarray:
+        """The rows that miss at most one of these filters."""
+        met = np.zeros(len(self.matches.ids), np.int8)
+        for code in codes.values():
+            met[self.having(code)] += 1  # a row has each code once
+        return np.flatnonzero(met >= len(codes) - 1)
+
+    def select(self, rows) -> _Matches:
+        """The facts of these rows."""
+        sizes = self.matches.sizes[rows]
+        ends = np.cumsum(sizes)
+        at = np.repeat(self.starts[rows] - (ends - sizes), sizes) + np.arange(
+            ends[-1] if len(ends) else 0
+        )
+        m = self.matches
+        return _Matches(m.ids[rows], m.vetted[rows], m.replications[rows], m.codes[at], sizes)
+
+
 def _newest(k: int, positions, later, ids):
     """The first k of `positions` by `later` (ascending), then id."""
     if len(positions) > k:
@@ -675,24 +786,25 @@ def _count(
     """(facet, value, count) rows from one facet pass, with ("", "", number of results),
     and the ids of the first TOP results in `order`; `within`: only rows with that code.
 
-    The pass reads the rows that match the words and miss at most one active filter: a
+    The pass takes the rows that match the words and miss at most one active filter: a
     row meeting every filter counts for every facet; a row missing exactly one (say the
     country) counts only for that facet, which is counted with its own filter removed.
+    The database finds the rows that match the words (by the GIN indexes of SearchFacts);
+    their facts come from the copy kept in memory (_Facts).
     """
-    where, params = [], []
-    if words is not None:
-        where.append(f"document @@ {words.sql}")
-        params += words.params
-    if within is not None:
-        where.append(CONTAINS)
-        params.append([within])
-    if len(codes) >= 2:  # with one filter or none, every row misses at most one
-        where.append("(" + " OR ".join([CONTAINS] * len(codes)) + ")")
-        params += [[c for other, c in codes.items() if other != name] for name in codes]
-    sql = MATCHES.format(where=" AND ".join(where) or "TRUE")
     with _planned(words):
-        (packed,) = _read(sql, params)
-        matches = _Matches.decode(packed)
+        if words is None:
+            facts = _Facts.current()
+            rows = facts.having(within) if within is not None else facts.meeting(codes)
+        else:
+            where, params = [f"document @@ {words.sql}"], [*words.params]
+            if len(codes) >= 2:  # with one filter or none, every row misses at most one
+                where.append("(" + " OR ".join([CONTAINS] * len(codes)) + ")")
+                params += [[c for other, c in codes.items() if other != name] for name in codes]
+            (found,) = _read(MATCHED.format(where=" AND ".join(where)), params)
+            facts = _Facts.current()  # read after the matches: as new as they are
+            rows = facts.rows_of(_ids(found))
+        matches = facts.select(rows)
         counts, positions = matches.count(codes)
         primary = None
         if order == "replicated":

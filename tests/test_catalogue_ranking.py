@@ -3,6 +3,7 @@
 import random
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.contrib.postgres.search import SearchVector
 from django.core.management import call_command
@@ -144,7 +145,8 @@ def test_a_title_match_with_an_excluded_word_elsewhere_does_not_count_as_a_first
     )
     result = search.search(q="quinoa -rice")
     assert slugs(result.rows()[0:2]) == ["title", "summary"] == slugs(result.queryset)[:2]
-    assert len(reads) == 3  # the matches, the tiers, and the summary matches read again
+    tiers = [sql for sql in reads if sql == search.TIERS.format(words="%s::tsquery", restricted="")]
+    assert len(tiers) == 2  # the tiers, and the summary matches read again
 
 
 def test_alternatives_split_a_tsquery_at_its_top_level_ors_only():
@@ -198,3 +200,83 @@ def test_a_facet_code_out_of_range_is_refused_rather_than_misread():
         SolutionSearch.objects.filter(pk=row.pk).update(facet_codes=[9 << 24 | 1])
     with pytest.raises(ValueError, match="did not write"):
         search._Matches.decode((8 << 24).to_bytes(4, "big") + (1 << 24).to_bytes(4, "big"))
+
+
+def counted(**filters):
+    """The number of results of a search without words (counted from the kept facts)."""
+    return search.search(filters=filters).total
+
+
+@pytest.mark.django_db
+def test_the_kept_facts_follow_every_change_and_read_only_what_changed(monkeypatch):
+    code = search.facet_codes({"country": ["PE"], "tag": ["rural"]})
+    both = list(code.values())
+    entry("one", title="Quinoa", codes=both)
+    entry("two", title="Quinoa", codes=[code["country", "PE"]])
+    assert counted(country="PE", tag="rural") == 1
+    assert search.search(q="quinoa", filters={"country": "PE"}).total == 2
+    read = []
+    original = search._read
+    monkeypatch.setattr(
+        search, "_read", lambda sql, params: read.append(result := original(sql, params)) or result
+    )
+    three = entry("three", title="Quinoa", codes=both)
+    assert counted(country="PE", tag="rural") == 2
+    (latest, since, packed, removed) = read[-1]  # only the new row's facts were read
+    assert since < latest and removed is None
+    assert search._Matches.decode(bytes(packed)).ids.tolist() == [three.pk]
+    read.clear()
+    assert counted(country="PE", tag="rural") == 2
+    assert read[-1][2] is None  # nothing changed: nothing read
+    SolutionSearch.objects.filter(slug="two").update(facet_codes=both)
+    assert counted(country="PE", tag="rural") == 3
+    Solution.objects.filter(slug="one").delete()
+    assert counted(country="PE", tag="rural") == 2
+    assert search.search(q="quinoa", filters={"tag": "rural"}).total == 2
+
+
+@pytest.mark.django_db
+def test_kept_facts_of_a_rolled_back_write_are_dropped():
+    code = search.facet_codes({"country": ["PE"]})["country", "PE"]
+    entry("kept", title="Quinoa", codes=[code])
+    assert counted(country="PE") == 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        entry("undone", title="Quinoa", codes=[code])
+        assert counted(country="PE") == 2  # the writing transaction sees its own write
+        raise RuntimeError
+    assert counted(country="PE") == 1
+    assert search.search(q="quinoa").total == 1
+
+
+@pytest.mark.django_db
+def test_a_reader_behind_the_kept_changes_reads_everything_again():
+    code = search.facet_codes({"country": ["PE"]})["country", "PE"]
+    entry("early", title="Quinoa", codes=[code])
+    assert counted(country="PE") == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT catalogue_search_facts_change(ARRAY[%s]::bigint[]) "
+            "FROM generate_series(1, 1005)",
+            [SolutionSearch.objects.get(slug="early").pk],
+        )  # a thousand changes that all say "early" was removed
+        cursor.execute(
+            "SELECT count(*), max(version) - min(version) FROM catalogue_searchfactschange"
+        )
+        assert cursor.fetchone() == (1001, 1000)
+    entry("late", title="Quinoa", codes=[code])
+    # Its version is gone, so the reader reads every row rather than the removals.
+    assert counted(country="PE") == 2
+
+
+@pytest.mark.parametrize("ids", [[5, 3, 9], [5, 3, 2**40]])  # a table over ids, or sorting
+def test_kept_facts_find_the_rows_of_ids_however_sparse(ids):
+    empty = np.zeros(len(ids), np.int64)
+    facts = search._Facts(
+        search._Matches(
+            np.array(ids), empty, empty, np.array([7, 8, 9], np.int32), np.ones(len(ids), np.int64)
+        ),
+        1,
+    )
+    asked = np.array([ids[2], 4, ids[0], 2**41, -1], ">i8")
+    assert facts.rows_of(asked).tolist() == [2, 0]
+    assert facts.select(np.array([2, 0])).codes.tolist() == [9, 7]
