@@ -77,6 +77,7 @@ FACET_NUMBERS = {
     "tag": 7,
 }
 CODE_BITS = 24  # SearchFacetValue ids below 2**24; the facet number above
+TABLE_COLUMNS = 8  # a facet with at most this many values per row is kept as a table (_Facts)
 VALUE_BITS = (1 << CODE_BITS) - 1  # a code's SearchFacetValue id
 NO_CODE = -1  # the code of a filter value that no solution has
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -604,21 +605,6 @@ class _Matches:
         """The row (index into ids) of each code."""
         return np.repeat(np.arange(len(self.ids), dtype=np.int32), self.sizes)
 
-    def count(self, codes: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-        """How many rows count for each facet value (SearchFacetValue id), and the rows
-        that meet every filter. A row counts for every facet when it meets every filter,
-        and for one facet only when it misses that facet's filter alone."""
-        if not codes:
-            return np.bincount(self.codes & VALUE_BITS), np.arange(len(self.ids))
-        missed = np.zeros(len(self.ids), np.int8)  # 0, the facet number missed, or -1
-        for name, code in codes.items():
-            lacks = np.ones(len(self.ids), bool)
-            lacks[self.row[self.codes == code]] = False
-            missed[lacks] = np.where(missed[lacks] == 0, FACET_NUMBERS[name], -1)
-        of_row = missed[self.row]
-        counted = (of_row == 0) | (of_row == self.codes >> CODE_BITS)
-        return np.bincount(self.codes[counted] & VALUE_BITS), np.flatnonzero(missed == 0)
-
 
 class _Facts:
     """The facts (SearchFacts.packed) of every search row, kept in each process.
@@ -646,7 +632,33 @@ class _Facts:
             self.index[ids] = np.arange(len(ids))
         else:
             self.sorted = np.argsort(ids)
-        self.postings: dict[int, np.ndarray] = {}
+        # The facets' values (SearchFacetValue ids) as one table, a row per search row:
+        # each facet's values in its own few columns (then -1s), so that the values of
+        # many rows are gathered at once. A facet of which some row has many values is
+        # kept apart instead: each row's values one after the other, and where they start.
+        self.width = int((matches.codes & VALUE_BITS).max()) + 1 if len(matches.codes) else 0
+        facet_of = matches.codes >> CODE_BITS
+        parts, numbers = [], []
+        self.columns: dict[int, slice] = {}
+        self.lists: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for number in FACET_NUMBERS.values():
+            mine = facet_of == number
+            values, rows = matches.codes[mine] & VALUE_BITS, matches.row[mine]
+            sizes = np.bincount(rows, minlength=len(ids)).astype(np.int32)
+            starts = np.cumsum(sizes, dtype=np.int64) - sizes
+            most = int(sizes.max()) if len(sizes) else 0
+            if most > TABLE_COLUMNS:
+                self.lists[number] = (values, starts, sizes)
+            elif most:
+                part = np.full((len(ids), most), -1, np.int32)
+                part[rows, np.arange(len(rows)) - starts[rows]] = values
+                self.columns[number] = slice(len(numbers), len(numbers) + most)
+                parts.append(part)
+                numbers += [number] * most
+        self.table = np.hstack(parts) if parts else np.zeros((len(ids), 0), np.int32)
+        self.facet_of_column = np.array(numbers, np.int8)
+        matches.__dict__.pop("row", None)  # as long as the codes: not worth keeping
+        self.masks: dict[int, np.ndarray] = {}
 
     @classmethod
     def current(cls) -> _Facts:
@@ -689,21 +701,58 @@ class _Facts:
         rows = self.index[ids]
         return rows[rows >= 0]
 
-    def having(self, code: int) -> np.ndarray:
-        """The rows that have this facet code (kept until the facts change)."""
-        if code not in self.postings:
-            self.postings[code] = self.matches.row[self.matches.codes == code]
-        return self.postings[code]
+    def has(self, code: int) -> np.ndarray:
+        """Whether each row has this facet code (kept until the facts change)."""
+        if code not in self.masks:
+            number, value = code >> CODE_BITS, code & VALUE_BITS
+            if number in self.columns:
+                mask = (self.table[:, self.columns[number]] == value).any(axis=1)
+            else:
+                mask = np.zeros(len(self.matches.ids), bool)
+                if number in self.lists:
+                    values, _starts, sizes = self.lists[number]
+                    mask[np.repeat(np.arange(len(sizes)), sizes)[values == value]] = True
+            self.masks[code] = mask
+        return self.masks[code]
 
     def meeting(self, codes: dict[str, int]) -> np.ndarray:
         """The rows that miss at most one of these filters."""
         met = np.zeros(len(self.matches.ids), np.int8)
         for code in codes.values():
-            met[self.having(code)] += 1  # a row has each code once
+            met += self.has(code)
         return np.flatnonzero(met >= len(codes) - 1)
 
+    def listed(self, number: int, rows) -> np.ndarray:
+        """The values of a facet kept apart that these rows have, one row's after another."""
+        values, starts, sizes = self.lists[number]
+        sizes = sizes[rows]
+        ends = np.cumsum(sizes)
+        at = np.repeat(starts[rows] - (ends - sizes), sizes)
+        return values[at + np.arange(ends[-1] if len(ends) else 0)]
+
+    def count(self, rows, codes: dict[str, int]) -> tuple[np.ndarray, np.ndarray, _Matches]:
+        """How many of these rows count for each facet value (SearchFacetValue id); which
+        of them (positions in `rows`) meet every filter; and their ids, vetting times and
+        replications. A row counts for every facet when it meets every filter, and for one
+        facet only when it misses that facet's filter alone."""
+        missed = np.zeros(len(rows), np.int8)  # 0, the facet number missed, or -1
+        for name, code in codes.items():
+            lacks = ~self.has(code)[rows]
+            missed[lacks] = np.where(missed[lacks] == 0, FACET_NUMBERS[name], -1)
+        found = np.take(self.table, rows, axis=0) + 1  # 0: no value
+        if codes:
+            counted = (missed == 0)[:, None] | (missed[:, None] == self.facet_of_column)
+            found[~counted] = 0
+        counts = np.bincount(found.ravel(), minlength=self.width + 1)[1:]
+        for number in self.lists:
+            chosen = rows[(missed == 0) | (missed == number)] if codes else rows
+            counts += np.bincount(self.listed(number, chosen), minlength=self.width)
+        m, empty = self.matches, np.zeros(0, np.int32)
+        matched = _Matches(m.ids[rows], m.vetted[rows], m.replications[rows], empty, empty)
+        return counts, np.flatnonzero(missed == 0), matched
+
     def select(self, rows) -> _Matches:
-        """The facts of these rows."""
+        """The facts of these rows, codes included."""
         sizes = self.matches.sizes[rows]
         ends = np.cumsum(sizes)
         at = np.repeat(self.starts[rows] - (ends - sizes), sizes) + np.arange(
@@ -795,7 +844,7 @@ def _count(
     with _planned(words):
         if words is None:
             facts = _Facts.current()
-            rows = facts.having(within) if within is not None else facts.meeting(codes)
+            rows = np.flatnonzero(facts.has(within)) if within is not None else facts.meeting(codes)
         else:
             where, params = [f"document @@ {words.sql}"], [*words.params]
             if len(codes) >= 2:  # with one filter or none, every row misses at most one
@@ -804,8 +853,7 @@ def _count(
             (found,) = _read(MATCHED.format(where=" AND ".join(where)), params)
             facts = _Facts.current()  # read after the matches: as new as they are
             rows = facts.rows_of(_ids(found))
-        matches = facts.select(rows)
-        counts, positions = matches.count(codes)
+        counts, positions, matches = facts.count(rows, codes)
         primary = None
         if order == "replicated":
             primary = matches.replications
@@ -828,8 +876,12 @@ def _tiers(words, codes: dict[str, int], matches: _Matches, positions):
     ids = matches.ids
     probed = ids[_newest(PROBE, positions, ~matches.vetted, ids)]
     covered = len(probed) == len(positions)
+    # The filters are checked on the rows the words' index finds, not by the facets'
+    # index too: a common filter value's bitmap would cost more than the rows it saves.
     restricted, restriction = (
-        ("AND facet_codes @> %s::int[]", [list(codes.values())]) if codes else ("", [])
+        ("AND coalesce(facet_codes, '{}') @> %s::int[]", [list(codes.values())])
+        if codes
+        else ("", [])
     )
     statement = TIERS.format(words=words.sql, restricted=restricted)
     w = words.params

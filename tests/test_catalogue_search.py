@@ -79,7 +79,10 @@ def test_unvetted_solutions_are_404_for_the_public(client, demo, slug):
     assert f"/solutions/{slug}/" not in page
 
 
-def test_facet_counts_equal_the_filtered_results(demo):
+@pytest.mark.parametrize("table_columns", [search.TABLE_COLUMNS, 1])  # 1: lists for most
+def test_facet_counts_equal_the_filtered_results(demo, monkeypatch, table_columns):
+    monkeypatch.setattr(search, "TABLE_COLUMNS", table_columns)
+    monkeypatch.setattr(search._Facts, "_kept", {})  # held facts were laid out otherwise
     rng = random.Random(7)
     values = {
         "area": ["health", "agriculture", "environment", "water-sanitation", ""],
@@ -104,6 +107,8 @@ def test_facet_counts_equal_the_filtered_results(demo):
                     facet,
                     value,
                 )
+    (facts,) = search._Facts._kept.values()
+    assert bool(facts.lists) == (table_columns == 1)  # both layouts were counted from
 
 
 def test_search_page_shows_suggestion_and_empty_state(client, demo):
