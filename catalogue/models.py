@@ -492,6 +492,11 @@ class SearchFacts(models.Model):
     packed = models.BinaryField(editable=False)
     document = SearchVectorField(null=True)  # the search row's, stored out of line
     version = models.BigIntegerField(default=0, db_index=True)  # the change that wrote it
+    # Zero bytes that make PostgreSQL toast a row whose document is short (migration 0013):
+    # it moves values out of line only from rows over about 2 kB, so a document just under
+    # that would stay in the row and make it fifteen times as wide. Compressed, they take
+    # about 30 bytes.
+    filler = models.BinaryField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("search facts")
