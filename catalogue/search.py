@@ -632,8 +632,8 @@ class _Facts:
             self.index[ids] = np.arange(len(ids))
         else:
             self.sorted = np.argsort(ids)
-        # The facets' values (SearchFacetValue ids) as one table, a row per search row:
-        # each facet's values in its own few columns (then -1s), so that the values of
+        # The facets' values (SearchFacetValue ids plus one) as one table, a row per search
+        # row: each facet's values in its own few columns (then 0s), so that the values of
         # many rows are gathered at once. A facet of which some row has many values is
         # kept apart instead: each row's values one after the other, and where they start.
         self.width = int((matches.codes & VALUE_BITS).max()) + 1 if len(matches.codes) else 0
@@ -650,8 +650,8 @@ class _Facts:
             if most > TABLE_COLUMNS:
                 self.lists[number] = (values, starts, sizes)
             elif most:
-                part = np.full((len(ids), most), -1, np.int32)
-                part[rows, np.arange(len(rows)) - starts[rows]] = values
+                part = np.zeros((len(ids), most), np.int32)
+                part[rows, np.arange(len(rows)) - starts[rows]] = values + 1
                 self.columns[number] = slice(len(numbers), len(numbers) + most)
                 parts.append(part)
                 numbers += [number] * most
@@ -706,7 +706,7 @@ class _Facts:
         if code not in self.masks:
             number, value = code >> CODE_BITS, code & VALUE_BITS
             if number in self.columns:
-                mask = (self.table[:, self.columns[number]] == value).any(axis=1)
+                mask = (self.table[:, self.columns[number]] == value + 1).any(axis=1)
             else:
                 mask = np.zeros(len(self.matches.ids), bool)
                 if number in self.lists:
@@ -737,12 +737,12 @@ class _Facts:
         facet only when it misses that facet's filter alone."""
         missed = np.zeros(len(rows), np.int8)  # 0, the facet number missed, or -1
         for name, code in codes.items():
-            lacks = ~self.has(code)[rows]
-            missed[lacks] = np.where(missed[lacks] == 0, FACET_NUMBERS[name], -1)
-        found = np.take(self.table, rows, axis=0) + 1  # 0: no value
+            lacks = ~np.take(self.has(code), rows)
+            missed = np.where(lacks, np.where(missed == 0, FACET_NUMBERS[name], -1), missed)
+        found = np.take(self.table, rows, axis=0)
         if codes:
             counted = (missed == 0)[:, None] | (missed[:, None] == self.facet_of_column)
-            found[~counted] = 0
+            np.multiply(found, counted, out=found)
         counts = np.bincount(found.ravel(), minlength=self.width + 1)[1:]
         for number in self.lists:
             chosen = rows[(missed == 0) | (missed == number)] if codes else rows
