@@ -787,15 +787,17 @@ def _first(k: int, positions, matches: _Matches, primary=None) -> list[int]:
 
 def facet_counts(
     words, codes: dict[str, int], *, order: str = "newest"
-) -> tuple[dict[str, list[tuple[str, int]]], int, list[int] | None]:
+) -> tuple[dict[str, list[tuple[str, int]]], int, list[int] | None, bool | None]:
     """For each facet, its values and counts under the words and all the *other* filters;
-    the number of results (under the words and every filter); and the ids of the first
-    TOP results in `order` (None when not counted here: without words or filters).
+    the number of results (under the words and every filter); the ids of the first TOP
+    results in `order` (None when not counted here: without words or filters); and
+    whether any solution matches the words (None when not known: with two filters or
+    more, or no words, the pass does not read every match).
 
     `words` is the CompiledWords tsquery (None for none), `codes` the active filters' codes
     (_filter_codes). Counts are exact; each facet's 50 largest values come first.
     """
-    top = None
+    top = read = None
     if words is None and len(codes) <= 1:
         # Without words, a facet counted under no filter at all counts the whole
         # catalogue: read the totals kept by the database (SearchFacetTotal) instead.
@@ -803,11 +805,11 @@ def facet_counts(
             counted = _totals([0, *FACET_NUMBERS.values()])
         else:
             ((name, code),) = codes.items()
-            counted, top = _count(None, {}, within=code, order=order)
+            counted, top, read = _count(None, {}, within=code, order=order)
             counted = [row for row in counted if row[0] != name]
             counted += _totals([FACET_NUMBERS[name]])
     else:
-        counted, top = _count(words, codes, order=order)
+        counted, top, read = _count(words, codes, order=order)
     found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     total = 0
     for name, value, count in counted:
@@ -819,7 +821,8 @@ def facet_counts(
         name: sorted(values, key=lambda item: (-item[1], item[0]))[:50]
         for name, values in found.items()
     }
-    return facets, total, top
+    matched = bool(read) if words is not None and len(codes) <= 1 else None
+    return facets, total, top, matched
 
 
 def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
@@ -831,9 +834,10 @@ def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
 
 def _count(
     words, codes: dict[str, int], *, within: int | None = None, order: str = "newest"
-) -> tuple[list[tuple[str, str, int]], list[int]]:
-    """(facet, value, count) rows from one facet pass, with ("", "", number of results),
-    and the ids of the first TOP results in `order`; `within`: only rows with that code.
+) -> tuple[list[tuple[str, str, int]], list[int], int]:
+    """(facet, value, count) rows from one facet pass, with ("", "", number of results);
+    the ids of the first TOP results in `order`; and the number of rows the pass took.
+    `within`: only rows with that code.
 
     The pass takes the rows that match the words and miss at most one active filter: a
     row meeting every filter counts for every facet; a row missing exactly one (say the
@@ -860,12 +864,14 @@ def _count(
         elif order == "relevance" and words is not None and len(positions):
             primary = _tiers(words, codes, matches, positions)
         top = _first(TOP, positions, matches, primary)
-    values = np.flatnonzero(counts)
-    with connection.cursor() as cursor:
-        cursor.execute(NAMES, [values.tolist()])
-        names = {pk: (facet, value) for pk, facet, value in cursor.fetchall()}
-    counted_rows = [(*names[pk], int(counts[pk])) for pk in values.tolist() if pk in names]
-    return [*counted_rows, ("", "", len(positions))], top
+    values = np.flatnonzero(counts).tolist()
+    names = {}
+    if values:
+        with connection.cursor() as cursor:
+            cursor.execute(NAMES, [values])
+            names = {pk: (facet, value) for pk, facet, value in cursor.fetchall()}
+    counted_rows = [(*names[pk], int(counts[pk])) for pk in values if pk in names]
+    return [*counted_rows, ("", "", len(positions))], top, len(rows)
 
 
 def _tiers(words, codes: dict[str, int], matches: _Matches, positions):
@@ -964,15 +970,16 @@ def search(
     result = SearchResult(queryset=None)
     codes = _filter_codes(filters)
     words = CompiledWords(text_query(q)) if q else None
-    result.facets, total, top = facet_counts(words, codes, order=order)
-    if q and not total and not _any_match(words):
+    result.facets, total, top, matched = facet_counts(words, codes, order=order)
+    if q and not total and not (_any_match(words) if matched is None else matched):
         suggestion = suggest(q)
         if suggestion:
             result.suggestion = suggestion
             alternative = CompiledWords(text_query(suggestion))
-            if _any_match(alternative):
+            found = facet_counts(alternative, codes, order=order)
+            if _any_match(alternative) if found[3] is None else found[3]:
                 words, q, result.corrected = alternative, suggestion, True
-                result.facets, total, top = facet_counts(words, codes, order=order)
+                result.facets, total, top, matched = found
     queryset = _shown()
     if q:
         queryset = queryset.filter(document=words)

@@ -41,6 +41,25 @@ def test_misspellings_are_corrected(demo):
     assert [e.slug for e in result.queryset] == ["sanitation-engineering"]
 
 
+@pytest.mark.parametrize(
+    ("q", "filters", "suggestion", "found"),
+    [
+        ("sanitaton", {"country": "BR"}, "sanitation", ["sanitation-engineering"]),
+        ("sanitaton", {"country": "BR", "sdg": "6"}, "sanitation", ["sanitation-engineering"]),
+        # Corrected because the corrected words match, though not under these filters.
+        ("sanitaton", {"country": "MX"}, "sanitation", []),
+        ("sanitaton", {"country": "MX", "sdg": "6"}, "sanitation", []),
+        # The words match: nothing to correct, whatever the filters leave.
+        ("sanitation", {"country": "MX"}, "", []),
+        ("sanitation", {"country": "MX", "sdg": "6"}, "", []),
+    ],
+)
+def test_misspellings_are_corrected_under_filters(demo, q, filters, suggestion, found):
+    result = search.search(q=q, filters=filters)
+    assert (result.suggestion, result.corrected) == (suggestion, bool(suggestion))
+    assert [e.slug for e in result.queryset] == found == [e.slug for e in result.rows()[:10]]
+
+
 def test_phrase_or_and_exclusion(demo):
     assert slugs('"budget reform"') == ["budget-reform-network"]
     assert slugs('"reform budget"') == []
@@ -350,7 +369,7 @@ def test_kept_facet_totals_follow_every_change(demo):
         return sorted(search._totals([0, *search.FACET_NUMBERS.values()]))
 
     def recounted():
-        counted, _top = search._count(None, {})
+        counted, _top, _read = search._count(None, {})
         return sorted(counted)
 
     assert kept() == recounted()
