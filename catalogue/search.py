@@ -659,6 +659,9 @@ class _Facts:
         self.facet_of_column = np.array(numbers, np.int8)
         matches.__dict__.pop("row", None)  # as long as the codes: not worth keeping
         self.masks: dict[int, np.ndarray] = {}
+        # The facet and value of each SearchFacetValue id met so far: rows are only added,
+        # never changed, so this is kept from one version to the next (not when starting over).
+        self.names: dict[int, tuple[str, str]] = {}
 
     @classmethod
     def current(cls) -> _Facts:
@@ -681,7 +684,7 @@ class _Facts:
         removed, or removed then written again, is in both: removals go first)."""
         changed = np.concatenate([written.ids, removed])
         kept = self.select(np.flatnonzero(~np.isin(self.matches.ids, changed)))
-        return _Facts(
+        facts = _Facts(
             _Matches(
                 *(
                     np.concatenate([getattr(kept, name), getattr(written, name)])
@@ -690,6 +693,8 @@ class _Facts:
             ),
             version,
         )
+        facts.names = self.names
+        return facts
 
     def rows_of(self, ids) -> np.ndarray:
         """The rows of these ids (one the copy does not hold yet is left out)."""
@@ -865,11 +870,11 @@ def _count(
             primary = _tiers(words, codes, matches, positions)
         top = _first(TOP, positions, matches, primary)
     values = np.flatnonzero(counts).tolist()
-    names = {}
-    if values:
+    names = facts.names
+    if unknown := [pk for pk in values if pk not in names]:
         with connection.cursor() as cursor:
-            cursor.execute(NAMES, [values])
-            names = {pk: (facet, value) for pk, facet, value in cursor.fetchall()}
+            cursor.execute(NAMES, [unknown])
+            names.update((pk, (facet, value)) for pk, facet, value in cursor.fetchall())
     counted_rows = [(*names[pk], int(counts[pk])) for pk in values if pk in names]
     return [*counted_rows, ("", "", len(positions))], top, len(rows)
 

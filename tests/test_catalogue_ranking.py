@@ -280,3 +280,16 @@ def test_kept_facts_find_the_rows_of_ids_however_sparse(ids):
     asked = np.array([ids[2], 4, ids[0], 2**41, -1], ">i8")
     assert facts.rows_of(asked).tolist() == [2, 0]
     assert facts.select(np.array([2, 0])).codes.tolist() == [9, 7]
+
+
+@pytest.mark.django_db
+def test_facet_value_names_are_read_once():
+    code = search.facet_codes({"country": ["PE"]})["country", "PE"]
+    entry("named", title="Quinoa", codes=[code])
+    assert search.search(q="quinoa").facets["country"] == [("PE", 1)]
+    with CaptureQueriesContext(connection) as second:
+        assert search.search(q="quinoa").facets["country"] == [("PE", 1)]
+    assert not [q for q in second.captured_queries if "FROM catalogue_searchfacetvalue" in q["sql"]]
+    code = search.facet_codes({"country": ["BO"]})["country", "BO"]
+    entry("new-value", title="Quinoa", codes=[code])
+    assert search.search(q="quinoa").facets["country"] == [("BO", 1), ("PE", 1)]
