@@ -445,7 +445,9 @@ MATCHED = (
     "SELECT string_agg(int8send(solution_id), ''::bytea) FROM catalogue_searchfacts WHERE {where}"
 )
 # The latest change, the version the reader's facts are brought up from (theirs, or -1
-# when theirs is gone: then every row), and the facts written and ids removed since.
+# when theirs is gone: then every row), and the facts written and ids removed since;
+# then whatever else the search asks in the same statement ({also}), which therefore
+# sees the same rows.
 CHANGES = """
 WITH since (version) AS MATERIALIZED (
     SELECT CASE WHEN EXISTS (SELECT FROM catalogue_searchfactschange WHERE version = %s::bigint)
@@ -456,7 +458,7 @@ SELECT (SELECT max(version) FROM catalogue_searchfactschange), (SELECT version F
      WHERE version > (SELECT version FROM since)),
     (SELECT string_agg(int8send(id), ''::bytea)
      FROM catalogue_searchfactschange, unnest(removed) AS id
-     WHERE version > (SELECT version FROM since))
+     WHERE version > (SELECT version FROM since)){also}
 """
 ROW = 8  # the tag of the word that starts a row; each word's payload is its VALUE_BITS
 CONTAINS = "catalogue_search_codes(packed) @> %s::int[]"  # the facts' GIN-indexed codes
@@ -664,20 +666,24 @@ class _Facts:
         self.names: dict[int, tuple[str, str]] = {}
 
     @classmethod
-    def current(cls) -> _Facts:
-        """The facts as of now (in the caller's transaction, which sees its own writes)."""
+    def current(cls, also: str = "", params=()) -> tuple[_Facts, tuple]:
+        """The facts as of now (in the caller's transaction, which sees its own writes),
+        and the values of `also` (a statement of one row) as of the same moment."""
         name = connection.settings_dict["NAME"]
+        asked = f", ({also})" if also else ""
         with cls._lock:
             facts = cls._kept.get(name) or _Facts(_Matches.decode(None), None)
             seen = -1 if facts.version is None else facts.version
-            latest, since, packed, removed = _read(CHANGES, [seen, seen])
+            latest, since, packed, removed, *values = _read(
+                CHANGES.format(also=asked), [seen, seen, *params]
+            )
             if latest == facts.version:
-                return facts
+                return facts, tuple(values)
             if since != seen:  # theirs was rolled back, or is long gone: start over
                 facts = _Facts(_Matches.decode(None), None)
             facts = facts.merged(_Matches.decode(packed), _ids(removed), latest)
             cls._kept[name] = facts
-            return facts
+            return facts, tuple(values)
 
     def merged(self, written: _Matches, removed, version) -> _Facts:
         """These facts with the rows written and removed since (a row written then
@@ -852,15 +858,14 @@ def _count(
     """
     with _planned(words):
         if words is None:
-            facts = _Facts.current()
+            facts, _none = _Facts.current()
             rows = np.flatnonzero(facts.has(within)) if within is not None else facts.meeting(codes)
         else:
             where, params = [f"document @@ {words.sql}"], [*words.params]
             if len(codes) >= 2:  # with one filter or none, every row misses at most one
                 where.append("(" + " OR ".join([CONTAINS] * len(codes)) + ")")
                 params += [[c for other, c in codes.items() if other != name] for name in codes]
-            (found,) = _read(MATCHED.format(where=" AND ".join(where)), params)
-            facts = _Facts.current()  # read after the matches: as new as they are
+            facts, (found,) = _Facts.current(MATCHED.format(where=" AND ".join(where)), params)
             rows = facts.rows_of(_ids(found))
         counts, positions, matches = facts.count(rows, codes)
         primary = None
