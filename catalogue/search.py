@@ -658,7 +658,6 @@ class _Facts:
                 parts.append(part)
                 numbers += [number] * most
         self.table = np.hstack(parts) if parts else np.zeros((len(ids), 0), np.int32)
-        self.facet_of_column = np.array(numbers, np.int8)
         matches.__dict__.pop("row", None)  # as long as the codes: not worth keeping
         self.masks: dict[int, np.ndarray] = {}
         # The facet and value of each SearchFacetValue id met so far: rows are only added,
@@ -750,11 +749,12 @@ class _Facts:
         for name, code in codes.items():
             lacks = ~np.take(self.has(code), rows)
             missed = np.where(lacks, np.where(missed == 0, FACET_NUMBERS[name], -1), missed)
-        found = np.take(self.table, rows, axis=0)
-        if codes:
-            counted = (missed == 0)[:, None] | (missed[:, None] == self.facet_of_column)
-            np.multiply(found, counted, out=found)
-        counts = np.bincount(found.ravel(), minlength=self.width + 1)[1:]
+        meeting = rows[missed == 0] if codes else rows
+        counts = np.bincount(np.take(self.table, meeting, axis=0).ravel(), minlength=self.width + 1)
+        for number in {FACET_NUMBERS[name] for name in codes} & self.columns.keys():
+            found = self.table[rows[missed == number], self.columns[number]]
+            counts += np.bincount(found.ravel(), minlength=self.width + 1)
+        counts = counts[1:]
         for number in self.lists:
             chosen = rows[(missed == 0) | (missed == number)] if codes else rows
             counts += np.bincount(self.listed(number, chosen), minlength=self.width)
