@@ -616,7 +616,7 @@ class _Facts:
     are read once, then only what changed: each search asks for the changes above the
     version it holds (SearchFactsChange; one statement that finds nothing when nothing
     changed), and a holder whose version is gone (rolled back, or a thousand changes
-    behind) reads them all again. At 1,000,000 solutions the copy takes about 80 MB.
+    behind) reads them all again. At 1,000,000 solutions the copy takes about 130 MB.
     """
 
     _kept: dict[str, _Facts] = {}  # per database name
@@ -669,15 +669,17 @@ class _Facts:
         """The facts as of now (in the caller's transaction, which sees its own writes),
         and the values of `also` (a statement of one row) as of the same moment."""
         name = connection.settings_dict["NAME"]
-        asked = f", ({also})" if also else ""
-        with cls._lock:
-            facts = cls._kept.get(name) or _Facts(_Matches.decode(None), None)
-            seen = -1 if facts.version is None else facts.version
-            latest, since, packed, removed, *values = _read(
-                CHANGES.format(also=asked), [seen, seen, *params]
-            )
-            if latest == facts.version:
-                return facts, tuple(values)
+        facts = cls._kept.get(name) or _Facts(_Matches.decode(None), None)
+        seen = -1 if facts.version is None else facts.version
+        latest, since, packed, removed, *values = _read(
+            CHANGES.format(also=f", ({also})" if also else ""), [seen, seen, *params]
+        )
+        if latest == facts.version:
+            return facts, tuple(values)
+        with cls._lock:  # the database is read by every thread at once; changes merged by one
+            kept = cls._kept.get(name)
+            if kept is not facts and kept is not None and (kept.version or 0) >= (latest or 0):
+                return kept, tuple(values)  # another thread has brought them this far
             if since != seen:  # theirs was rolled back, or is long gone: start over
                 facts = _Facts(_Matches.decode(None), None)
             facts = facts.merged(_Matches.decode(packed), _ids(removed), latest)
