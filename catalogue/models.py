@@ -471,10 +471,11 @@ class SolutionSearch(TranslatedFields, models.Model):
 class SearchFacts(models.Model):
     """What a search counts and orders, for one search row, in a row a tenth as wide.
 
-    A broad search reads every row its words match, to count the facets and order the
-    results. Read from SolutionSearch, that is about one page per row (titles, summaries
-    and the ranking text are wide); here some seventy rows share a page, and each gives
-    catalogue.search its `packed` words, which numpy reads at once.
+    A broad search finds every row its words match, to count the facets and order the
+    results. Found in SolutionSearch, that is about one page per row (titles, summaries
+    and the ranking text are wide); here some sixty rows share a page, and each gives
+    catalogue.search its id. The `packed` words (the id, vetting time, replications and
+    facet codes) are what each process reads once to keep every row's facts in memory.
 
     Written by a trigger on SolutionSearch (migration 0012) in the writing transaction,
     never by Python. Each write is a numbered change (SearchFactsChange), so that the
