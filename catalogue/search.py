@@ -297,8 +297,10 @@ class SearchRows:
 
     Its length is the number of results, known from the facet pass, so paging costs no
     COUNT query. The facet pass also ranked the results and kept the first TOP of them
-    (`top`, their ids in order), so the first pages are read by id; later ones run the
-    search's query under its planner settings.
+    (`top`, their ids in order), so the first pages are read by id; a later page, down to
+    the DEEPEST result, has the pass rank that many first (the facts are in memory, so it
+    costs about what the search did), and pages further down run the search's query under
+    its planner settings.
     """
 
     def __init__(self, result: SearchResult, queryset, fetch):
@@ -317,6 +319,8 @@ class SearchRows:
             return found[0]
         start, stop, _step = key.indices(self.result.total)
         top = self.result.top
+        if top is not None and len(top) < min(stop, self.result.total) and stop <= DEEPEST:
+            top = self.result.top = self.result.ranked(stop)
         if top is not None and (stop <= len(top) or len(top) >= self.result.total):
             ids = top[start:stop]
             rows = {row.pk: row for row in self.fetch(ids)} if ids else {}
@@ -334,6 +338,15 @@ class SearchResult:
     words: object = None  # the tsquery the results match (None: no words)
     total: int = 0  # the number of results
     top: list[int] | None = None  # the ids of the first TOP results, in order, when known
+    codes: dict[str, int] = field(default_factory=dict)  # the active filters' codes
+    order: str = "newest"  # the order of the results (a key of ORDER_BY)
+
+    def ranked(self, k: int) -> list[int] | None:
+        """The ids of the first k results in order, from a facet pass (as `top`)."""
+        if self.words is None and len(self.codes) == 1:
+            (code,) = self.codes.values()
+            return _count(None, {}, within=code, order=self.order, k=k)[1]
+        return _count(self.words, self.codes, order=self.order, k=k)[1]
 
     def rows(self, *, snippets: bool = True, language: str | None = None) -> SearchRows:
         """The results to page through (with their snippets unless `snippets` is false)."""
@@ -404,6 +417,7 @@ def _filter_codes(filters: dict[str, str]) -> dict[str, int]:
 
 
 TOP = 100  # results ordered by the facet pass: five catalogue pages, or one API page of 100
+DEEPEST = 2_000  # how far down a later page still has the facet pass rank the results
 
 # The orders of the results. The facet pass (_first) orders its matches the same way.
 ORDER_BY = {
@@ -846,10 +860,15 @@ def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
 
 
 def _count(
-    words, codes: dict[str, int], *, within: int | None = None, order: str = "newest"
+    words,
+    codes: dict[str, int],
+    *,
+    within: int | None = None,
+    order: str = "newest",
+    k: int | None = None,
 ) -> tuple[list[tuple[str, str, int]], list[int], int]:
     """(facet, value, count) rows from one facet pass, with ("", "", number of results);
-    the ids of the first TOP results in `order`; and the number of rows the pass took.
+    the ids of the first k (TOP) results in `order`; and the number of rows the pass took.
     `within`: only rows with that code.
 
     The pass takes the rows that match the words and miss at most one active filter: a
@@ -874,8 +893,8 @@ def _count(
         if order == "replicated":
             primary = matches.replications
         elif order == "relevance" and words is not None and len(positions):
-            primary = _tiers(words, codes, matches, positions)
-        top = _first(TOP, positions, matches, primary)
+            primary = _tiers(words, codes, matches, positions, k or TOP)
+        top = _first(k or TOP, positions, matches, primary)
     values = np.flatnonzero(counts).tolist()
     names = facts.names
     if unknown := [pk for pk in values if pk not in names]:
@@ -886,13 +905,13 @@ def _count(
     return [*counted_rows, ("", "", len(positions))], top, len(rows)
 
 
-def _tiers(words, codes: dict[str, int], matches: _Matches, positions):
+def _tiers(words, codes: dict[str, int], matches: _Matches, positions, k: int):
     """The relevance tier (as _tiered: 2, 1 or 0) of each row that can be among the first
-    TOP results, reading as few rows as TIERS allows: the tiers of the newest PROBE
-    results, and the title and summary matches (from the GIN indexes of SolutionSearch)
-    only when the probed ones cannot fill TOP."""
+    k results, reading as few rows as TIERS allows: the tiers of the newest PROBE (for
+    the first TOP; else 4k) results, and the title and summary matches (from the GIN
+    indexes of SolutionSearch) only when the probed ones cannot fill k."""
     ids = matches.ids
-    probed = ids[_newest(PROBE, positions, ~matches.vetted, ids)]
+    probed = ids[_newest(PROBE if k <= TOP else 4 * k, positions, ~matches.vetted, ids)]
     covered = len(probed) == len(positions)
     # The filters are checked on the rows the words' index finds, not by the facets'
     # index too: a common filter value's bitmap would cost more than the rows it saves.
@@ -907,22 +926,22 @@ def _tiers(words, codes: dict[str, int], matches: _Matches, positions):
     def params(fill: int) -> list:  # fill: how many results the probe and titles must give
         # In TIERS' order: the probe's two tiers, need_titles, titles, need_summaries, summaries.
         return [
-            *w, *w, probed.tolist(), covered, TOP, *w, *restriction, fill, fill, *w, *restriction,
+            *w, *w, probed.tolist(), covered, k, *w, *restriction, fill, fill, *w, *restriction,
         ]  # fmt: skip
 
     probed_titles, probed_summaries, all_titles, all_summaries = (
-        _ids(found) for found in _read(statement, params(TOP))
+        _ids(found) for found in _read(statement, params(k))
     )
     tier = np.zeros(len(ids), np.int64)
-    if covered or len(probed_titles) >= TOP:
+    if covered or len(probed_titles) >= k:
         tier[_member(ids, probed_summaries)] = 1
         tier[_member(ids, probed_titles)] = 2
         return tier
     is_result = np.zeros(len(ids), bool)
     is_result[positions] = True
     titled = _member(ids, all_titles) & is_result
-    needed = TOP - int(titled.sum())  # how many summary matches the first TOP take
-    read = len(all_titles) < TOP and len(probed_summaries) < TOP - len(all_titles)
+    needed = k - int(titled.sum())  # how many summary matches the first k take
+    read = len(all_titles) < k and len(probed_summaries) < k - len(all_titles)
     if needed > 0 and len(probed_summaries) < needed and not read:
         # TIERS counted title matches that are not results (an excluded word outside the
         # title), so it took the probe for enough: read every summary match now.
@@ -1000,7 +1019,7 @@ def search(
         result.words = words
     if codes:
         queryset = queryset.filter(facet_codes__contains=list(codes.values()))
-    result.total, result.top = total, top
+    result.total, result.top, result.codes, result.order = total, top, codes, order
     if not total:  # known from the facet pass: spare the database a search for nothing
         queryset = queryset.none()
     result.queryset = queryset.order_by(*ORDER_BY[order])

@@ -56,8 +56,12 @@ def test_title_matches_first_then_summary_then_body_matches_newest_first():
 @pytest.mark.django_db
 @pytest.mark.parametrize("sort", search.SORTS)
 @pytest.mark.parametrize(("q", "filtered"), [("quinoa", False), ("quinoa", True), ("", True)])
-def test_pages_read_by_ranked_id_agree_with_the_search_order(monkeypatch, sort, q, filtered):
+@pytest.mark.parametrize("deepest", [search.DEEPEST, 5])  # 5: pages below 5 from the query
+def test_pages_read_by_ranked_id_agree_with_the_search_order(
+    monkeypatch, sort, q, filtered, deepest
+):
     monkeypatch.setattr(search, "TOP", 3)  # the facet pass ranks the first 3 only
+    monkeypatch.setattr(search, "DEEPEST", deepest)
     code = search.facet_codes({"country": ["PE"]})["country", "PE"]
     for n in range(9):
         entry(
@@ -71,8 +75,14 @@ def test_pages_read_by_ranked_id_agree_with_the_search_order(monkeypatch, sort, 
     if filtered or q:
         assert result.top is not None and len(result.top) == 3
     paginator = Paginator(result.rows(), 2)
-    paged = [slug for n in paginator.page_range for slug in slugs(paginator.page(n))]
+    with CaptureQueriesContext(connection) as read:
+        paged = [slug for n in paginator.page_range for slug in slugs(paginator.page(n))]
     assert paged == expected
+    # Below TOP, a page has the facet pass rank down to it, or runs the query past DEEPEST.
+    passes = [x for x in read.captured_queries if "catalogue_searchfactschange" in x["sql"]]
+    if filtered or q:
+        stops = [min(start + 2, result.total) for start in range(0, result.total, 2)]
+        assert len(passes) == len([stop for stop in stops if 3 < stop <= deepest])
     assert result.rows()[4].slug == expected[4]
     with pytest.raises(IndexError):
         result.rows()[result.total]
@@ -122,6 +132,9 @@ def test_the_first_results_agree_with_the_search_order_however_their_tiers_are_r
         expected = slugs(result.queryset)
         assert slugs(result.rows()[0:4]) == expected[:4], (q, search.PROBE)
         assert result.total == len(expected)
+        k = rng.randrange(5, 30)  # a later page has the pass rank further down (PROBE 4k)
+        by_id = {row.pk: row.slug for row in SolutionSearch.objects.all()}
+        assert [by_id[pk] for pk in result.ranked(k)] == expected[:k], (q, k)
 
 
 @pytest.mark.django_db
