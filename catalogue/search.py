@@ -343,10 +343,7 @@ class SearchResult:
 
     def ranked(self, k: int) -> list[int] | None:
         """The ids of the first k results in order, from a facet pass (as `top`)."""
-        if self.words is None and len(self.codes) == 1:
-            (code,) = self.codes.values()
-            return _count(None, {}, within=code, order=self.order, k=k)[1]
-        return _count(self.words, self.codes, order=self.order, k=k)[1]
+        return _pass(self.words, self.codes, order=self.order, k=k)[1]
 
     def rows(self, *, snippets: bool = True, language: str | None = None) -> SearchRows:
         """The results to page through (with their snippets unless `snippets` is false)."""
@@ -642,19 +639,20 @@ class _Facts:
         ids = matches.ids
         # The row of each id, by a table over the ids (they come from a sequence, so the
         # table is about as long as the catalogue), or by sorting if they are too sparse.
-        self.index = self.sorted = None
+        self.index = self.sorted = self.sorted_ids = None
         if not len(ids) or int(ids.max()) < 4 * len(ids) + 1_000_000:
             self.index = np.full(int(ids.max()) + 1 if len(ids) else 0, -1, np.int64)
             self.index[ids] = np.arange(len(ids))
         else:
             self.sorted = np.argsort(ids)
+            self.sorted_ids = ids[self.sorted]
         # The facets' values (SearchFacetValue ids plus one) as one table, a row per search
         # row: each facet's values in its own few columns (then 0s), so that the values of
         # many rows are gathered at once. A facet of which some row has many values is
         # kept apart instead: each row's values one after the other, and where they start.
         self.width = int((matches.codes & VALUE_BITS).max()) + 1 if len(matches.codes) else 0
         facet_of = matches.codes >> CODE_BITS
-        parts, numbers = [], []
+        parts, column = [], 0
         self.columns: dict[int, slice] = {}
         self.lists: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for number in FACET_NUMBERS.values():
@@ -668,9 +666,9 @@ class _Facts:
             elif most:
                 part = np.zeros((len(ids), most), np.int32)
                 part[rows, np.arange(len(rows)) - starts[rows]] = values + 1
-                self.columns[number] = slice(len(numbers), len(numbers) + most)
+                self.columns[number] = slice(column, column + most)
                 parts.append(part)
-                numbers += [number] * most
+                column += most
         self.table = np.hstack(parts) if parts else np.zeros((len(ids), 0), np.int32)
         matches.__dict__.pop("row", None)  # as long as the codes: not worth keeping
         self.masks: dict[int, np.ndarray] = {}
@@ -679,11 +677,15 @@ class _Facts:
         self.names: dict[int, tuple[str, str]] = {}
 
     @classmethod
+    def empty(cls) -> _Facts:
+        return cls(_Matches.decode(None), None)
+
+    @classmethod
     def current(cls, also: str = "", params=()) -> tuple[_Facts, tuple]:
         """The facts as of now (in the caller's transaction, which sees its own writes),
         and the values of `also` (a statement of one row) as of the same moment."""
         name = connection.settings_dict["NAME"]
-        facts = cls._kept.get(name) or _Facts(_Matches.decode(None), None)
+        facts = cls._kept.get(name) or cls.empty()
         seen = -1 if facts.version is None else facts.version
         latest, since, packed, removed, *values = _read(
             CHANGES.format(also=f", ({also})" if also else ""), [seen, seen, *params]
@@ -695,7 +697,7 @@ class _Facts:
             if kept is not facts and kept is not None and (kept.version or 0) >= (latest or 0):
                 return kept, tuple(values)  # another thread has brought them this far
             if since != seen:  # theirs was rolled back, or is long gone: start over
-                facts = _Facts(_Matches.decode(None), None)
+                facts = cls.empty()
             facts = facts.merged(_Matches.decode(packed), _ids(removed), latest)
             cls._kept[name] = facts
             return facts, tuple(values)
@@ -720,7 +722,7 @@ class _Facts:
     def rows_of(self, ids) -> np.ndarray:
         """The rows of these ids (one the copy does not hold yet is left out)."""
         if self.sorted is not None:
-            held = self.matches.ids[self.sorted]
+            held = self.sorted_ids
             at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
             return self.sorted[at[held[at] == ids]]
         ids = ids[(ids >= 0) & (ids < len(self.index))]
@@ -751,10 +753,7 @@ class _Facts:
     def listed(self, number: int, rows) -> np.ndarray:
         """The values of a facet kept apart that these rows have, one row's after another."""
         values, starts, sizes = self.lists[number]
-        sizes = sizes[rows]
-        ends = np.cumsum(sizes)
-        at = np.repeat(starts[rows] - (ends - sizes), sizes)
-        return values[at + np.arange(ends[-1] if len(ends) else 0)]
+        return values[_spans(starts, sizes, rows)]
 
     def count(self, rows, codes: dict[str, int]) -> tuple[np.ndarray, np.ndarray, _Matches]:
         """How many of these rows count for each facet value (SearchFacetValue id); which
@@ -780,13 +779,17 @@ class _Facts:
 
     def select(self, rows) -> _Matches:
         """The facts of these rows, codes included."""
-        sizes = self.matches.sizes[rows]
-        ends = np.cumsum(sizes)
-        at = np.repeat(self.starts[rows] - (ends - sizes), sizes) + np.arange(
-            ends[-1] if len(ends) else 0
-        )
         m = self.matches
-        return _Matches(m.ids[rows], m.vetted[rows], m.replications[rows], m.codes[at], sizes)
+        codes = m.codes[_spans(self.starts, m.sizes, rows)]
+        return _Matches(m.ids[rows], m.vetted[rows], m.replications[rows], codes, m.sizes[rows])
+
+
+def _spans(starts, sizes, rows) -> np.ndarray:
+    """The positions of these rows' items, one row's after another, in an array where
+    row r's items are the sizes[r] from starts[r] on."""
+    sizes = sizes[rows]
+    ends = np.cumsum(sizes)
+    return np.repeat(starts[rows] - (ends - sizes), sizes) + np.arange(ends[-1] if len(ends) else 0)
 
 
 def _newest(k: int, positions, later, ids):
@@ -831,12 +834,12 @@ def facet_counts(
         if not codes:
             counted = _totals([0, *FACET_NUMBERS.values()])
         else:
-            ((name, code),) = codes.items()
-            counted, top, read = _count(None, {}, within=code, order=order)
+            ((name, _code),) = codes.items()
+            counted, top, read = _pass(None, codes, order=order)
             counted = [row for row in counted if row[0] != name]
             counted += _totals([FACET_NUMBERS[name]])
     else:
-        counted, top, read = _count(words, codes, order=order)
+        counted, top, read = _pass(words, codes, order=order)
     found: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     total = 0
     for name, value, count in counted:
@@ -850,6 +853,15 @@ def facet_counts(
     }
     matched = bool(read) if words is not None and len(codes) <= 1 else None
     return facets, total, top, matched
+
+
+def _pass(words, codes: dict[str, int], *, order: str, k: int | None = None):
+    """One facet pass (_count) over these words and filters: without words, the rows of a
+    single filter are taken by its code alone."""
+    if words is None and len(codes) == 1:
+        (code,) = codes.values()
+        return _count(None, {}, within=code, order=order, k=k)
+    return _count(words, codes, order=order, k=k)
 
 
 def _totals(numbers: list[int]) -> list[tuple[str, str, int]]:
@@ -951,6 +963,11 @@ def _tiers(words, codes: dict[str, int], matches: _Matches, positions, k: int):
     return tier
 
 
+def _matching(words, known: bool | None) -> bool:
+    """Whether any solution matches the words: `known` from a facet pass, else asked."""
+    return _any_match(words) if known is None else known
+
+
 def _any_match(words) -> bool:
     """Whether any solution matches, asked of the GIN index.
 
@@ -1002,15 +1019,17 @@ def search(
     codes = _filter_codes(filters)
     words = CompiledWords(text_query(q)) if q else None
     result.facets, total, top, matched = facet_counts(words, codes, order=order)
-    if q and not total and not (_any_match(words) if matched is None else matched):
+    if q and not total and not _matching(words, matched):
         suggestion = suggest(q)
         if suggestion:
             result.suggestion = suggestion
             alternative = CompiledWords(text_query(suggestion))
-            found = facet_counts(alternative, codes, order=order)
-            if _any_match(alternative) if found[3] is None else found[3]:
+            facets, alternative_total, alternative_top, matched = facet_counts(
+                alternative, codes, order=order
+            )
+            if _matching(alternative, matched):
                 words, q, result.corrected = alternative, suggestion, True
-                result.facets, total, top, matched = found
+                result.facets, total, top = facets, alternative_total, alternative_top
     queryset = _shown()
     if q:
         queryset = queryset.filter(document=words)
