@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 from django_countries import countries
 
+from core.csv_export import csv_response
 from hubs.models import Hub, PriorityArea
 from hubs.permissions import is_curator
 
@@ -164,15 +163,11 @@ def _export_rows(request):
 
 @require_safe
 def export_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="solutions.csv"'
-    writer = csv.DictWriter(response, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    for row in _export_rows(request):
-        writer.writerow(
-            {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
-        )
-    return response
+    rows = (
+        {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+        for row in _export_rows(request)
+    )
+    return csv_response(filename="solutions.csv", columns=EXPORT_COLUMNS, rows=rows)
 
 
 @require_safe

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+
+from core.csv_export import csv_response
 
 from . import assessment_selectors as selectors
 from . import assessment_services as services
@@ -266,16 +266,11 @@ def export_json(request, slug, pk):
 def export_csv(request, slug, pk):
     hub = _hub(request, slug)
     assessment = _assessment(request, hub, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{hub.slug}-self-assessment-{assessment.pk}.csv"'
+    return csv_response(
+        filename=f"{hub.slug}-self-assessment-{assessment.pk}.csv",
+        columns=["pillar", "question", "text", "level", "evidence", "evidence_url"],
+        rows=_export_rows(assessment),
     )
-    writer = csv.DictWriter(
-        response, fieldnames=["pillar", "question", "text", "level", "evidence", "evidence_url"]
-    )
-    writer.writeheader()
-    writer.writerows(_export_rows(assessment))
-    return response
 
 
 @login_required

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalogue.models import SolutionSearch
+from core.csv_export import csv_response
 from core.forms import add_service_errors
 from exchanges.exchange_selectors import hub_exchange_summary
 from webinars.models import Webinar
@@ -264,12 +263,8 @@ def _export_rows(request):
 
 @require_safe
 def export_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="knowledge-hubs.csv"'
-    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    for row in _export_rows(request):
-        flat = {
+    rows = (
+        {
             **row,
             "priority_areas": ";".join(row["priority_areas"]),
             "languages": ";".join(row["languages"]),
@@ -279,8 +274,9 @@ def export_csv(request):
                 for item in row["financing"]
             ),
         }
-        writer.writerow(flat)
-    return response
+        for row in _export_rows(request)
+    )
+    return csv_response(filename="knowledge-hubs.csv", columns=CSV_COLUMNS, rows=rows)
 
 
 @require_safe
