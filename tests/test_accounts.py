@@ -245,3 +245,119 @@ def test_signup_is_rate_limited_per_address(client, db, settings):
     assert statuses[:2] == [302, 302]
     assert statuses[2] == 429
     assert User.objects.count() == 2
+
+
+# --- ensure_admin ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+    return settings.DATA_DIR
+
+
+def _ensure_admin(*args):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    call_command("ensure_admin", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def _account_state():
+    return (
+        sorted(User.objects.values_list("email", "is_staff", "is_superuser", "password")),
+        sorted(EmailAddress.objects.values_list("user_id", "email", "verified", "primary")),
+    )
+
+
+def test_ensure_admin_creates_one_administrator_and_is_idempotent(db, data_dir, client):
+    out, _err = _ensure_admin()
+    admin = User.objects.get(email="admin@example.org")
+    assert admin.is_staff and admin.is_superuser
+    assert EmailAddress.objects.get(user=admin).verified
+    password_file = data_dir / "admin_password"
+    password = password_file.read_text()
+    assert password_file.stat().st_mode & 0o777 == 0o600
+    assert f"admin@example.org / {password}" in out
+    before = _account_state()
+
+    out, _err = _ensure_admin()  # what `make run` does on every start
+    assert _account_state() == before
+    assert f"admin@example.org / {password}" in out
+    response = client.post(
+        reverse("account_login"), {"login": "admin@example.org", "password": password}
+    )
+    assert response.status_code == 302 and int(client.session["_auth_user_id"]) == admin.pk
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_ensure_admin_refuses_an_existing_member_and_changes_nothing(db, data_dir, verified):
+    from django.core.management.base import CommandError
+
+    from .factories import UserFactory
+
+    member = UserFactory(verified=verified)
+    before = _account_state()
+    with pytest.raises(CommandError, match="existing member.*--promote-existing"):
+        _ensure_admin("--email", member.email.upper())
+    with pytest.raises(CommandError):
+        _ensure_admin("--email", member.email, "--verify-email")
+    assert _account_state() == before
+    assert not (data_dir / "admin_password").exists()
+
+
+def test_ensure_admin_exits_non_zero_on_refusal(member, data_dir, capsys):
+    from django.core.management import execute_from_command_line
+
+    with pytest.raises(SystemExit) as exit_info:
+        execute_from_command_line(["manage.py", "ensure_admin", "--email", member.email])
+    assert exit_info.value.code != 0
+    assert "--promote-existing" in capsys.readouterr().err
+
+
+def test_ensure_admin_promotes_only_when_asked_and_verifies_only_when_asked(db, data_dir):
+    from .factories import UserFactory
+
+    member = UserFactory(verified=False)
+    out, err = _ensure_admin("--email", member.email, "--promote-existing")
+    member.refresh_from_db()
+    assert member.is_staff and member.is_superuser
+    assert not EmailAddress.objects.filter(user=member, verified=True).exists()
+    assert "not been verified" in err and "--verify-email" in err
+    assert "password unchanged" in out and not (data_dir / "admin_password").exists()
+
+    _ensure_admin("--email", member.email, "--verify-email")
+    assert EmailAddress.objects.get(user=member).verified
+
+
+@pytest.mark.parametrize("email", ["not-an-address", "", "admin@", "two@@example.org"])
+def test_ensure_admin_rejects_an_invalid_address_and_writes_nothing(db, data_dir, email):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not a valid e-mail address"):
+        _ensure_admin("--email", email)
+    assert not User.objects.exists() and not EmailAddress.objects.exists()
+    assert not (data_dir / "admin_password").exists()
+
+
+def test_ensure_admin_refuses_another_members_secondary_address(member, data_dir):
+    from django.core.management.base import CommandError
+
+    EmailAddress.objects.create(user=member, email="second@example.org", verified=False)
+    before = _account_state()
+    for flags in ([], ["--promote-existing", "--verify-email"]):
+        with pytest.raises(CommandError, match="another member"):
+            _ensure_admin("--email", "Second@Example.org", *flags)
+    assert _account_state() == before
+
+
+def test_ensure_admin_keeps_no_account_when_the_password_cannot_be_kept(db, settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings.DATA_DIR = blocker / "data"  # cannot be created: its parent is a file
+    with pytest.raises(OSError):
+        _ensure_admin()
+    assert not User.objects.exists() and not EmailAddress.objects.exists()
