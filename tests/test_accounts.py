@@ -148,6 +148,185 @@ def test_axes_locks_out_a_username_from_one_address_only(client, member, setting
     assert int(owner.session["_auth_user_id"]) == member.pk
 
 
+# --- Log-in throttling: per (account, address) and per address, never per account ---------
+
+LOGIN = reverse("account_login")
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    """Cheap password hashes, so that dozens of log-ins take no time (set before users)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def owner(fast_hashing, db):
+    from .factories import UserFactory
+
+    return UserFactory(email="owner@example.org")
+
+
+def _log_in(email, password, ip, **headers):
+    """One log-in through the real form, from a fresh browser at address ``ip``."""
+    from django.test import Client
+
+    browser = Client()
+    response = browser.post(
+        LOGIN, {"login": email, "password": password}, REMOTE_ADDR=ip, **headers
+    )
+    assert response.status_code != 500
+    response.logged_in_as = browser.session.get("_auth_user_id")
+    return response
+
+
+def test_a_strangers_failures_never_refuse_the_owner_elsewhere(owner, password, settings):
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    with freeze_time("2026-03-02 09:00:00", tick=True) as clock:
+        for _attempt in range(30):
+            failed = _log_in(owner.email, "wrong-guess", "127.0.0.2")
+            assert failed.status_code in (200, 429) and failed.logged_in_as is None
+
+        # The owner, from another address, signs in at once.
+        assert _log_in(owner.email, password, "127.0.0.3").logged_in_as == str(owner.pk)
+
+        # The stranger's address is refused even with the right password, in the
+        # visitor's language.
+        refused = _log_in(owner.email, password, "127.0.0.2", HTTP_ACCEPT_LANGUAGE="fr")
+        assert refused.status_code in (200, 429) and refused.logged_in_as is None
+        assert 'lang="fr"' in refused.content.decode()
+
+        # Once the per-address minute is over, axes' lock on (account, address) remains.
+        clock.tick(timedelta(minutes=2))
+        locked = _log_in(owner.email, password, "127.0.0.2", HTTP_ACCEPT_LANGUAGE="fr")
+        assert locked.status_code == 429 and locked.logged_in_as is None
+        assert "Trop de tentatives de connexion infructueuses" in locked.content.decode()
+        # Still no effect on the owner.
+        assert _log_in(owner.email, password, "127.0.0.3").logged_in_as == str(owner.pk)
+
+        # After the cool-off (counted from the last refused try), the address may sign in.
+        clock.tick(settings.AXES_COOLOFF_TIME + timedelta(minutes=1))
+        assert _log_in(owner.email, password, "127.0.0.2").logged_in_as == str(owner.pk)
+
+
+def test_trying_during_the_lock_out_extends_it(owner, password, settings):
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    with freeze_time("2026-03-02 09:00:00", tick=True) as clock:
+        for _attempt in range(5):
+            _log_in(owner.email, "wrong-guess", "127.0.0.2")
+        clock.tick(settings.AXES_COOLOFF_TIME - timedelta(minutes=1))
+        assert _log_in(owner.email, password, "127.0.0.2").status_code == 429
+        clock.tick(timedelta(minutes=2))  # 16 minutes after the first failures...
+        assert _log_in(owner.email, password, "127.0.0.2").status_code == 429
+        clock.tick(settings.AXES_COOLOFF_TIME + timedelta(minutes=1))  # ...but not after the last
+        assert _log_in(owner.email, password, "127.0.0.2").logged_in_as == str(owner.pk)
+
+
+def test_spraying_from_many_addresses_cannot_lock_the_owners_own_address(owner, password):
+    for host in range(1, 13):
+        for _attempt in range(6):
+            _log_in(owner.email, "wrong-guess", f"10.1.0.{host}")
+        assert _log_in(owner.email, password, f"10.1.0.{host}").status_code == 429
+    assert _log_in(owner.email, password, "10.9.9.9").logged_in_as == str(owner.pk)
+
+
+def test_one_address_trying_many_accounts_is_limited(owner, password):
+    from .factories import UserFactory
+
+    others = UserFactory.create_batch(10)
+    for other in others:
+        response = _log_in(other.email, "wrong-guess", "127.0.0.4")
+        assert response.status_code == 200 and response.logged_in_as is None
+    refused = _log_in(owner.email, password, "127.0.0.4", HTTP_ACCEPT_LANGUAGE="id")
+    assert refused.status_code == 200 and refused.logged_in_as is None
+    assert "Terlalu banyak percobaan masuk yang gagal" in refused.content.decode()
+    # Another address is not affected, and neither are the accounts tried.
+    assert _log_in(owner.email, password, "127.0.0.5").logged_in_as == str(owner.pk)
+    assert _log_in(others[0].email, password, "127.0.0.5").logged_in_as == str(others[0].pk)
+
+
+def test_a_forged_forwarded_for_header_does_not_change_the_address(owner, password):
+    for n in range(6):
+        _log_in(owner.email, "wrong-guess", "127.0.0.6", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    locked = _log_in(owner.email, password, "127.0.0.6", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert locked.status_code == 429 and locked.logged_in_as is None
+
+
+def test_behind_a_proxy_the_forwarded_address_is_counted(owner, password, settings):
+    settings.PROXY_COUNT = 1
+    proxy = "10.0.0.1"
+    for _attempt in range(6):
+        _log_in(owner.email, "wrong-guess", proxy, HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.7")
+    refused = _log_in(owner.email, password, proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert refused.status_code == 429
+    # Everyone else behind the same proxy signs in.
+    welcome = _log_in(owner.email, password, proxy, HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert welcome.logged_in_as == str(owner.pk)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "meta", "expected"),
+    [
+        (0, {"REMOTE_ADDR": "127.0.0.9", "HTTP_X_FORWARDED_FOR": "6.6.6.6"}, "127.0.0.9"),
+        (1, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 5.5.5.5"}, "5.5.5.5"),
+        (2, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 5.5.5.5"}, "6.6.6.6"),
+        (1, {"REMOTE_ADDR": "10.0.0.1"}, "10.0.0.1"),
+        (1, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "bogus"}, "10.0.0.1"),
+        (0, {"REMOTE_ADDR": "2001:DB8::1"}, "2001:db8::1"),
+        (0, {"REMOTE_ADDR": ""}, None),
+    ],
+)
+def test_allauth_axes_and_the_api_read_the_same_client_address(
+    settings, rf, proxies, meta, expected
+):
+    from allauth.account.adapter import get_adapter
+    from axes.helpers import get_client_ip_address
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import AnonRateThrottle
+
+    settings.PROXY_COUNT = proxies
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
+    assert proxies == api_settings.NUM_PROXIES
+    request = rf.post("/accounts/login/", **meta)
+    request.META.update(meta)
+    assert get_client_ip_address(request) == expected
+    if expected:
+        assert get_adapter().get_client_ip(request) == expected
+    if expected and "bogus" not in meta.get("HTTP_X_FORWARDED_FOR", ""):
+        # DRF does not check that the forwarded entry is an address; otherwise it agrees.
+        drf = AnonRateThrottle().get_ident(Request(request))
+        assert drf.lower() == expected
+
+
+def test_signup_is_still_limited_per_address(client, db):
+    bad = {**SIGNUP, "password2": "does-not-match-at-all"}
+    for n in range(10):
+        response = client.post(reverse("account_signup"), {**bad, "email": f"s{n}@example.org"})
+        assert response.status_code == 200
+    limited = client.post(reverse("account_signup"), SIGNUP, HTTP_ACCEPT_LANGUAGE="es")
+    assert limited.status_code == 429
+    assert "Ten paciencia, estás enviando muchas solicitudes." in limited.content.decode()
+    assert not User.objects.exists()
+    assert (
+        client.post(reverse("account_signup"), SIGNUP, REMOTE_ADDR="127.0.0.8").status_code == 302
+    )
+
+
+def test_password_reset_is_still_limited_per_address(client, member):
+    for _attempt in range(5):
+        client.post(reverse("account_reset_password"), {"email": member.email})
+    assert len(mail.outbox) == 5
+    response = client.post(reverse("account_reset_password"), {"email": member.email})
+    assert response.status_code in (200, 429)
+    assert len(mail.outbox) == 5
+
+
 def test_profile_requires_login(client, db):
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 302
