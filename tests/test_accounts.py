@@ -227,6 +227,25 @@ def test_trying_during_the_lock_out_extends_it(owner, password, settings):
         assert _log_in(owner.email, password, "127.0.0.2").logged_in_as == str(owner.pk)
 
 
+def test_a_password_reset_lifts_the_lock_out(owner, password):
+    from django.test import Client
+
+    for _attempt in range(5):
+        _log_in(owner.email, "wrong-guess", "127.0.0.2")
+    assert _log_in(owner.email, password, "127.0.0.2").status_code == 429
+
+    browser = Client(REMOTE_ADDR="127.0.0.2")
+    browser.post(reverse("account_reset_password"), {"email": owner.email})
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+/", mail.outbox[-1].body)
+    form = browser.get("/" + link.group(0).split("://", 1)[1].split("/", 1)[1])
+    assert form.status_code == 302
+    new = "another-long-passphrase-42"
+    done = browser.post(form["Location"], {"password1": new, "password2": new})
+    assert done.status_code == 302
+    assert _log_in(owner.email, password, "127.0.0.2").logged_in_as is None  # old one gone
+    assert _log_in(owner.email, new, "127.0.0.2").logged_in_as == str(owner.pk)
+
+
 def test_spraying_from_many_addresses_cannot_lock_the_owners_own_address(owner, password):
     for host in range(1, 13):
         for _attempt in range(6):
