@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import file_response
 from core.forms import error_text
 from hubs.models import Hub
 from hubs.permissions import is_curator
@@ -299,12 +300,10 @@ def download(request, slug, pk):
     )
     if not permissions.can_see_revision(request.user, attachment.revision):
         raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
+    return file_response(
+        attachment.file,
+        policy="attachment",
         filename=attachment.original_name,
-        content_type=attachment.content_type,
+        public=attachment.revision.solution.published_id == attachment.revision_id,
+        inline_images=False,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
