@@ -100,7 +100,10 @@ def serve(request, kind: str, pk: int, name: str):
     if spec is None:
         raise Http404
     model = apps.get_model(spec.model)
-    obj = model._default_manager.select_related(*spec.select_related).filter(pk=pk).first()
+    objects = model._default_manager.filter(pk=pk)
+    if spec.select_related:
+        objects = objects.select_related(*spec.select_related)
+    obj = objects.first()
     if obj is None:
         raise Http404
     field_file = getattr(obj, spec.field)
