@@ -298,6 +298,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.get_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Never served as such: members' files go out through core.files.serve (/files/…) only.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT") or DATA_DIR / "media")
 STORAGES = {

@@ -550,3 +550,23 @@ def test_media_url_is_never_served(client, hub, settings, debug):
         settings.DEBUG = False
         importlib.reload(config.urls)
         clear_url_caches()
+
+
+def test_every_file_field_follows_a_policy_and_has_a_served_kind():
+    from django.apps import apps
+    from django.db.models import FileField
+
+    from core.files import _BY_FIELD
+    from core.uploads import POLICIES, UserFileField
+
+    fields = [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, FileField)
+    ]
+    assert len(fields) == 6  # logo, proposed logo, evidence, cover, speaker photo, attachment
+    for model, field in fields:
+        assert isinstance(field, UserFileField), f"{model.__name__}.{field.name}"
+        assert field.policy in POLICIES
+        assert (model._meta.label_lower, field.name) in _BY_FIELD
