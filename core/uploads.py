@@ -112,10 +112,18 @@ ODF_TYPES = {f"application/vnd.oasis.opendocument.{n}": k for k, n in (
     ("odt", "text"), ("ods", "spreadsheet"), ("odp", "presentation")
 )}  # fmt: skip
 OOXML_PARTS = (("docx", "word/"), ("xlsx", "xl/"), ("pptx", "ppt/"))
-# What a browser would take for a web page or script, wherever it is in the file.
+# Web page or script code. Anywhere in the file: markers long enough never to turn up by
+# chance in compressed data (a 10 MB random file matches none of them).
 MARKUP = re.compile(
-    rb"<\s*(?:script|html|body|head|iframe|svg|object|embed|meta|frame|link|style|img|a\s)"
-    rb"|<!doctype|javascript:|<\?xml-stylesheet|/JavaScript",
+    rb"<script|<iframe|<object|<embed|<!doctype|<\?xml-stylesheet|<html[\s>]"
+    rb"|javascript:|/javascript|http://www\.w3\.org/2000/svg",
+    re.IGNORECASE,
+)
+# In the first bytes, where a browser sniffs for a page: the WHATWG sniffing tags, and SVG.
+SNIFF_WINDOW = 1024
+MARKUP_START = re.compile(
+    rb"<(?:html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|svg|img|meta"
+    rb"|link|object|embed)[\s>/]|<!--",
     re.IGNORECASE,
 )
 CHUNK = 64 * 1024
@@ -183,6 +191,9 @@ def contains_markup(file) -> bool:
     position = _rewound(file)
     tail = b""
     try:
+        if MARKUP_START.search(file.read(SNIFF_WINDOW)):
+            return True
+        file.seek(0)
         while chunk := file.read(CHUNK):
             if MARKUP.search(tail + chunk):
                 return True

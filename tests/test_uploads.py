@@ -570,3 +570,14 @@ def test_every_file_field_follows_a_policy_and_has_a_served_kind():
         assert isinstance(field, UserFileField), f"{model.__name__}.{field.name}"
         assert field.policy in POLICIES
         assert (model._meta.label_lower, field.name) in _BY_FIELD
+
+
+def test_compressed_looking_content_is_not_mistaken_for_markup():
+    """Deflated streams look random: the markers must be too long to turn up by chance."""
+    import random
+
+    noise = random.Random(16).randbytes(9 * 1024 * 1024)
+    assert check_upload(SimpleUploadedFile("report.pdf", b"%PDF-1.7\n" + noise), "attachment")
+    padded = b"%PDF-1.7\n" + noise[:4096] + b"<script>alert(1)</script>" + noise[4096:8192]
+    with pytest.raises(ValidationError, match="web page or script code"):
+        check_upload(SimpleUploadedFile("report.pdf", padded), "attachment")
