@@ -158,22 +158,14 @@ def queue(request):
     return render(request, "catalogue/queue.html", {"revisions": revisions})
 
 
-@login_required
-def review(request, pk):
-    revision = get_object_or_404(
-        SolutionRevision.objects.select_related("solution", "priority_area"), pk=pk
-    )
+def _review_context(request, revision, **forms) -> dict:
+    """What the review page shows; only call it once the viewer may see the page."""
     editor = permissions.is_solution_editor(request.user, revision.solution)
-    can_review = permissions.can_review(request.user, revision)
     can_decide = permissions.can_decide(request.user, revision)
-    if not (editor or can_review or can_decide):
-        raise PermissionDenied(
-            _("Only the provider hub's editors, reviewers and curators can see this.")
-        )
-    context = {
+    return {
         "revision": revision,
         "is_editor": editor,
-        "can_review": can_review,
+        "can_review": permissions.can_review(request.user, revision),
         "can_decide": can_decide and revision.reviews.filter(stage=Review.Stage.EXPERT).exists(),
         "feedback": revision.feedback.select_related("author"),
         "reviews": revision.reviews.select_related("reviewer").prefetch_related(
@@ -183,15 +175,35 @@ def review(request, pk):
         "editorial_form": EditorialForm(),
         "expert_form": ExpertReviewForm(),
         "decision_form": DecisionForm(),
+        **forms,
     }
-    return render(request, "catalogue/review.html", context)
+
+
+def _reviewable_revision(request, pk) -> SolutionRevision:
+    """The revision of a review page, or 403 for anyone who may not see that page."""
+    revision = get_object_or_404(
+        SolutionRevision.objects.select_related("solution", "priority_area"), pk=pk
+    )
+    if not permissions.can_see_review(request.user, revision):
+        raise PermissionDenied(
+            _("Only the provider hub's editors, reviewers and curators can see this.")
+        )
+    return revision
+
+
+@login_required
+def review(request, pk):
+    revision = _reviewable_revision(request, pk)
+    return render(request, "catalogue/review.html", _review_context(request, revision))
 
 
 @login_required
 @require_POST
 def review_action(request, pk):
-    revision = get_object_or_404(SolutionRevision, pk=pk)
-    action = request.POST.get("action")
+    revision = _reviewable_revision(request, pk)
+    action = request.POST.get("action", "")
+    if not permissions.can_take_review_action(request.user, revision, action):
+        raise PermissionDenied(_("You cannot do this on this solution's review."))
     try:
         if action == "claim":
             services.editorial_claim(revision=revision, reviewer=request.user)
@@ -215,14 +227,7 @@ def review_action(request, pk):
                 return render(
                     request,
                     "catalogue/review.html",
-                    {
-                        "revision": revision,
-                        "can_review": True,
-                        "expert_form": form,
-                        "feedback_form": FeedbackForm(),
-                        "reviews": revision.reviews.all(),
-                        "feedback": revision.feedback.all(),
-                    },
+                    _review_context(request, revision, expert_form=form),
                     status=400,
                 )
             services.expert_review(

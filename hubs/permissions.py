@@ -25,6 +25,21 @@ def can_edit_directly(user, hub) -> bool:
     return is_curator(user)
 
 
+def can_see_proposal(user, proposal) -> bool:
+    """A proposal is seen by the curators and by its author."""
+    return is_curator(user) or bool(
+        user and user.is_authenticated and proposal.author_id == user.pk
+    )
+
+
+def can_review_proposal(user) -> bool:
+    return is_curator(user)
+
+
+def can_withdraw_proposal(user, proposal) -> bool:
+    return bool(user and user.is_authenticated and proposal.author_id == user.pk)
+
+
 def can_see_hub(user, hub) -> bool:
     return hub.is_published or is_curator(user) or is_hub_editor(user, hub)
 

@@ -21,7 +21,14 @@ from . import selectors, services
 from .filters import HubFilter, facet_counts
 from .forms import HubProfileForm, HubProposalForm, ReturnProposalForm
 from .models import Hub, HubProposal
-from .permissions import can_propose_change, is_curator, is_hub_editor
+from .permissions import (
+    can_propose_change,
+    can_review_proposal,
+    can_see_proposal,
+    can_withdraw_proposal,
+    is_curator,
+    is_hub_editor,
+)
 
 PAGE_SIZE = 20
 
@@ -172,9 +179,9 @@ def proposal_detail(request, pk):
     proposal = get_object_or_404(
         HubProposal.objects.select_related("hub", "author", "reviewed_by"), pk=pk
     )
-    curator = is_curator(request.user)
-    if not (curator or proposal.author_id == request.user.pk):
+    if not can_see_proposal(request.user, proposal):
         raise PermissionDenied(_("Only curators and the author can see this proposal."))
+    curator = is_curator(request.user)
     return_form = ReturnProposalForm(request.POST or None) if curator else None
     current = hub_changes.current_values(proposal.hub)
     return render(
@@ -193,7 +200,20 @@ def proposal_detail(request, pk):
 @require_POST
 def proposal_review(request, pk):
     proposal = get_object_or_404(HubProposal.objects.select_related("hub"), pk=pk)
+    if not can_see_proposal(request.user, proposal):
+        raise PermissionDenied(_("Only curators and the author can see this proposal."))
     action = request.POST.get("action")
+    allowed = {
+        "approve": can_review_proposal(request.user),
+        "return": can_review_proposal(request.user),
+        "withdraw": can_withdraw_proposal(request.user, proposal),
+    }
+    if not allowed.get(action, True):
+        raise PermissionDenied(
+            _("Only curators can review proposals.")
+            if action != "withdraw"
+            else _("Only the author can withdraw a proposal.")
+        )
     try:
         if action == "approve":
             services.hub_proposal_approve(proposal=proposal, curator=request.user)
