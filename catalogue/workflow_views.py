@@ -203,7 +203,15 @@ def review_action(request, pk):
     revision = _reviewable_revision(request, pk)
     action = request.POST.get("action", "")
     if not permissions.can_take_review_action(request.user, revision, action):
-        raise PermissionDenied(_("You cannot do this on this solution's review."))
+        if action == "decide":
+            raise PermissionDenied(
+                _("Only curators who do not edit this hub can decide on a solution.")
+            )
+        if action == "feedback":
+            raise PermissionDenied(
+                _("Only the reviewers and the provider hub's editors can write here.")
+            )
+        raise PermissionDenied(_("Only reviewers can review solutions."))
     try:
         if action == "claim":
             services.editorial_claim(revision=revision, reviewer=request.user)

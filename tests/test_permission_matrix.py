@@ -633,17 +633,20 @@ def _build_world(tmp_media) -> World:
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demonstration data and the private objects, once for the module, rolled back."""
     tmp_media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_media):
-        with transaction.atomic():
-            w = _build_world(tmp_media)
-            w.clients = {"anonymous": Client()}
-            for role, user in w.users.items():
-                client = Client()
-                client.force_login(user)
-                w.clients[role] = client
-            w.cookies = {role: c.cookies.output(header="") for role, c in w.clients.items()}
-            yield w
-            transaction.set_rollback(True)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=tmp_media),
+        transaction.atomic(),
+    ):
+        w = _build_world(tmp_media)
+        w.clients = {"anonymous": Client()}
+        for role, user in w.users.items():
+            client = Client()
+            client.force_login(user)
+            w.clients[role] = client
+        w.cookies = {role: c.cookies.output(header="") for role, c in w.clients.items()}
+        yield w
+        transaction.set_rollback(True)
 
 
 # --- Requesting ------------------------------------------------------------------------------
@@ -707,10 +710,7 @@ def _request(w, role: str, method: str, url: str, data: dict | None):
     cache.clear()
     with transaction.atomic():
         try:
-            if method == "GET":
-                response = client.get(url)
-            else:
-                response = client.post(url, data or {})
+            response = client.get(url) if method == "GET" else client.post(url, data or {})
             status, body, location = (
                 response.status_code,
                 _body(response),
@@ -836,10 +836,12 @@ def test_each_marker_is_shown_to_a_role_that_may_see_it(world, db, marker):
 
 @pytest.fixture(scope="module", autouse=True)
 def _report(request):
+    """Print the figures of the run (patterns, requests, statuses) after the module."""
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if STATS["patterns"] and reporter:
-        reporter.write_line(
-            f"\npermission matrix: {STATS['patterns']} patterns, {STATS['requests']} requests, "
-            f"statuses {dict(sorted(STATS['statuses'].items()))}"
-        )
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if STATS["patterns"] and capture:
+        with capture.global_and_fixture_disabled():
+            print(
+                f"\npermission matrix: {STATS['patterns']} patterns, {STATS['requests']} "
+                f"requests, statuses {dict(sorted(STATS['statuses'].items()))}"
+            )
