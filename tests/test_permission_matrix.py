@@ -742,7 +742,7 @@ def _problems(w, pattern: Pattern, visit: Visit, url: str, role: str) -> list[st
         if visit.only is None:
             continue
         refused = status in REFUSALS or (
-            role == "anonymous" and status == 302 and "/accounts/login/" in location
+            role == "anonymous" and status == 302 and location.startswith(reverse("account_login"))
         )
         if role not in visit.only and not refused:
             problems.append(f"{where} → {status} {location} (only {sorted(visit.only)} may)")
