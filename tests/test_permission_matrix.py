@@ -24,6 +24,7 @@ import types
 from collections.abc import Callable
 from datetime import timedelta
 from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group
@@ -32,7 +33,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from .factories import UserFactory
@@ -314,6 +315,18 @@ URLS: dict[str, list[Visit]] = {
     "webinars:attendance": [Visit(only=ORGANISER)],
     "webinars:reschedule": [Visit(only=ORGANISER)],
     "webinars:member-feed": [Visit({"token": "not-a-token"})],
+    # Members' files (core.files.serve): 404 for anyone who may not see the owning object
+    "user-file": [
+        Visit(
+            {k: (lambda w, k=k: w.attachment_file[k]) for k in ("kind", "pk", "name")},
+            only=A_READERS,
+        ),
+        Visit(
+            {"kind": "attachment", "pk": lambda w: w.attachment.pk, "name": "other.pdf"},
+            only=NOBODY,
+        ),
+        Visit({"kind": "no-such-kind", "pk": 1, "name": "x.pdf"}, only=NOBODY),
+    ],
     # Notifications
     "notifications:mark-read": [Visit({"pk": lambda w: w.notification.pk}, only=only("member"))],
     "notifications:unsubscribe": [Visit({"token": "not-a-token"})],
@@ -515,6 +528,7 @@ def _build_world(tmp_media) -> World:
             title="Report",
         )
     assert Attachment.objects.filter(pk=w.attachment.pk).exists()
+    w.attachment_file = resolve(urlsplit(w.attachment.file.url).path).kwargs
 
     # Hubs: a pending proposal, a draft self-assessment with evidence, a road map step.
     w.proposal = hub_services.hub_proposal_create(
@@ -793,10 +807,7 @@ MARKER_PAGES = {
         "editor_a",
         lambda w: reverse("catalogue:review", args=[w.submitted_revision.pk]),
     ),
-    "MXATTACHEDFILE": (
-        "reviewer",
-        lambda w: reverse("catalogue:download", args=[w.draft_solution.slug, w.attachment.pk]),
-    ),
+    "MXATTACHEDFILE": ("reviewer", lambda w: w.attachment.file.url),
     "MXDRAFTASSESSMENT": (
         "editor_a",
         lambda w: reverse("hubs:assessment-json", args=[w.hub_a.slug, w.assessment.pk]),
