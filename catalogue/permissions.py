@@ -36,11 +36,12 @@ def can_send_feedback(user, revision) -> bool:
 
 
 def can_see_review(user, revision) -> bool:
-    """The review page (content, named reviews, messages): editors, reviewers, curators."""
+    """The review page (content, named reviews, messages): editors, curators, and reviewers
+    once the revision is submitted."""
     return (
         is_solution_editor(user, revision.solution)
-        or can_review(user, revision)
         or can_decide(user, revision)
+        or (can_review(user, revision) and revision.status != revision.Status.DRAFT)
     )
 
 
@@ -63,6 +64,10 @@ def can_record_replication(user, solution) -> bool:
 
 
 def can_see_revision(user, revision) -> bool:
+    """The published revision to anyone; a draft only to its hub's editors and curators;
+    a revision once submitted to the reviewers too."""
     if revision.solution.published_id == revision.pk:
         return True
-    return is_curator(user) or is_reviewer(user) or is_solution_editor(user, revision.solution)
+    if is_curator(user) or is_solution_editor(user, revision.solution):
+        return True
+    return is_reviewer(user) and revision.status != revision.Status.DRAFT

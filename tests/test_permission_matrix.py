@@ -67,13 +67,14 @@ ROLES = [
 # Who, besides nobody, may see each planted string. A marker appearing in a response to
 # any other role is a leak.
 A_READERS = {"editor_a", "reviewer", "curator"}  # catalogue.permissions.can_see_revision
+DRAFT_READERS = {"editor_a", "curator"}  # … of a revision not yet submitted
 A_MANAGERS = {"editor_a", "curator"}  # hubs.permissions.can_manage_assessment
 ANY_EDITOR_OR_CURATOR = {"editor_a", "editor_b", "curator"}  # exchanges.permissions
 MARKERS = {
-    "MXDRAFTREVISION": A_READERS,  # a draft solution revision of hub A
+    "MXDRAFTREVISION": DRAFT_READERS,  # a draft solution revision of hub A
     "MXSUBMITTEDREVISION": A_READERS,  # a submitted, unpublished revision of hub A
     "MXFEEDBACKMESSAGE": A_READERS,  # a reviewer's message to the submitter
-    "MXATTACHEDFILE": A_READERS,  # the content of a file of the draft revision
+    "MXATTACHEDFILE": DRAFT_READERS,  # the content of a file of the draft revision
     "MXDRAFTASSESSMENT": A_MANAGERS,  # evidence in hub A's draft self-assessment
     "MXROADMAPSTEP": A_MANAGERS,  # hub A's road map
     "MXHUBPROPOSAL": A_MANAGERS,  # editor A's pending proposal for hub A
@@ -185,22 +186,26 @@ URLS: dict[str, list[Visit]] = {
     "catalogue:create": [Visit(only=EDITOR_A, query="hub={hub_a}")],
     "catalogue:queue": [Visit(only=only("reviewer", "curator"))],
     "catalogue:review": [
-        Visit({"pk": lambda w: w.draft_revision.pk}, only=A_READERS),
+        Visit({"pk": lambda w: w.draft_revision.pk}, only=frozenset(DRAFT_READERS)),
         Visit({"pk": lambda w: w.submitted_revision.pk}, only=A_READERS),
     ],
     "catalogue:review-action": [
         Visit({"pk": lambda w: w.submitted_revision.pk}, only=A_READERS, bodies=REVIEW_BODIES),
-        Visit({"pk": lambda w: w.draft_revision.pk}, only=A_READERS, bodies=REVIEW_BODIES),
+        Visit(
+            {"pk": lambda w: w.draft_revision.pk},
+            only=frozenset(DRAFT_READERS),
+            bodies=REVIEW_BODIES,
+        ),
     ],
     "catalogue:detail": [
-        Visit(only=A_READERS),
+        Visit(only=frozenset(DRAFT_READERS)),
         Visit({"slug": lambda w: w.submitted_revision.solution.slug}, only=A_READERS),
         Visit({"slug": lambda w: w.public_solution.slug}),
     ],
     "catalogue:edit": [Visit(only=EDITOR_A, bodies=({"basics-title": "Renamed"},))],
     "catalogue:submit": [Visit(only=EDITOR_A)],
     "catalogue:files": [Visit(only=EDITOR_A)],
-    "catalogue:download": [Visit({"pk": lambda w: w.attachment.pk}, only=A_READERS)],
+    "catalogue:download": [Visit({"pk": lambda w: w.attachment.pk}, only=frozenset(DRAFT_READERS))],
     "catalogue:add-replication": [
         Visit(
             {"slug": lambda w: w.public_solution.slug},
@@ -319,7 +324,7 @@ URLS: dict[str, list[Visit]] = {
     "user-file": [
         Visit(
             {k: (lambda w, k=k: w.attachment_file[k]) for k in ("kind", "pk", "name")},
-            only=A_READERS,
+            only=frozenset(DRAFT_READERS),
         ),
         Visit(
             {"kind": "attachment", "pk": lambda w: w.attachment.pk, "name": "other.pdf"},
@@ -807,7 +812,7 @@ MARKER_PAGES = {
         "editor_a",
         lambda w: reverse("catalogue:review", args=[w.submitted_revision.pk]),
     ),
-    "MXATTACHEDFILE": ("reviewer", lambda w: w.attachment.file.url),
+    "MXATTACHEDFILE": ("curator", lambda w: w.attachment.file.url),
     "MXDRAFTASSESSMENT": (
         "editor_a",
         lambda w: reverse("hubs:assessment-json", args=[w.hub_a.slug, w.assessment.pk]),
