@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import F, Prefetch
 from django_countries import countries
 from django_countries.serializer_fields import CountryField
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalogue.models import SDG, Modality, Solution
+from core.api import ErrorSerializer, FilterBackend
 from core.permissions import IsVerifiedMember, IsVerifiedMemberOrReadOnly
 from hubs.models import Hub, PriorityArea
 
@@ -38,10 +38,6 @@ def _call_service(function, **kwargs):
         return function(**kwargs)
     except DjangoPermissionDenied as error:
         raise exceptions.PermissionDenied(str(error) or None) from None
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 _WRITE_ERRORS = {
@@ -163,7 +159,7 @@ class RequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [IsVerifiedMemberOrReadOnly]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = RequestFilter
 
     def get_serializer_class(self):
@@ -330,7 +326,7 @@ class ExchangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [IsVerifiedMemberOrReadOnly]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = ExchangeApiFilter
 
     def get_queryset(self):
