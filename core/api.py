@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
@@ -16,6 +17,26 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every error but field errors: ``{"detail": "…"}``."""
 
     detail = serializers.CharField()
+
+
+class StrictCharField(serializers.CharField):
+    """Text must come as a JSON string: DRF's CharField would quietly turn ``0`` into ``"0"``,
+    which the schema (``type: string``) does not allow."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields are StrictCharFields."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
 
 class Pagination(PageNumberPagination):
