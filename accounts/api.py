@@ -1,4 +1,4 @@
-from django_countries.serializer_fields import CountryField
+from django_countries import countries
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
@@ -8,8 +8,15 @@ from . import services
 from .models import User, validate_languages, validate_time_zone
 
 
+class CountryCodeField(serializers.ChoiceField):
+    """A country code or "": not also a name or a {"code": …} object, as CountryField takes."""
+
+    def to_representation(self, value):
+        return getattr(value, "code", value) or ""
+
+
 class MeSerializer(StrictModelSerializer):
-    country = CountryField(required=False, allow_blank=True)
+    country = CountryCodeField(choices=list(countries), required=False, allow_blank=True)
     languages = serializers.ListField(
         child=StrictCharField(max_length=10),
         required=False,
