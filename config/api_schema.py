@@ -36,7 +36,7 @@ INVALID = {
     "additionalProperties": {},
     "description": (
         'Invalid request, nothing done: `{"detail": "…"}` for an unreadable request '
-        '(bad JSON, text with a NUL character, too many parameters…), or '
+        "(bad JSON, text with a NUL character, too many parameters…), or "
         '`{"field": ["message", …], …}` for field errors.'
     ),
 }

@@ -29,7 +29,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 # Bounded and repeatable: the coverage phase already sends each operation's edge cases.
 EXAMPLES = settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     derandomize=True,
     database=None,

@@ -159,9 +159,7 @@ _ERRORS = {
 
 
 @extend_schema(tags=["webinars"])
-@extend_schema_view(
-    list=extend_schema(parameters=[WebinarFilterSerializer])
-)
+@extend_schema_view(list=extend_schema(parameters=[WebinarFilterSerializer]))
 class WebinarViewSet(viewsets.ReadOnlyModelViewSet):
     """Webinars: upcoming first. ``join_url`` is null except for a confirmed registrant."""
 
