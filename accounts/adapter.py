@@ -1,6 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.utils import translation
+
+from .client_ip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -12,6 +15,13 @@ class AccountAdapter(DefaultAccountAdapter):
         language = getattr(user, "language", "") or translation.get_language()
         with translation.override(language):
             super().send_mail(template_prefix, email, context)
+
+    def get_client_ip(self, request):
+        """The address allauth's rate limits count by: the same one axes locks."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

@@ -11,9 +11,21 @@ class CatalogueConfig(AppConfig):
     reference_models = ("SDG", "Criterion")
 
     def ready(self):
+        from core.files import register_file_kind
         from notifications.kinds import Frequency, register_kind
 
+        from .permissions import can_see_revision
+
         post_migrate.connect(ensure_after_migrate, sender=self)
+        register_file_kind(
+            "attachment",
+            model="catalogue.Attachment",
+            field="file",
+            can_view=lambda user, attachment: can_see_revision(user, attachment.revision),
+            is_public=lambda a: a.revision.solution.published_id == a.revision_id,
+            select_related=("revision__solution",),
+            filename=lambda attachment: attachment.original_name,
+        )
         register_kind(
             "catalogue.decision",
             label=_("Vetting steps and decisions on your hub's solutions"),

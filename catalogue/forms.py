@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from taggit.forms import TagField
 
+from core.uploads import UploadValidator
+
 from .models import (
     SDG,
     BuildingBlock,
@@ -235,6 +237,7 @@ class AttachmentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     file = forms.FileField(
         label=_("File"),
+        validators=[UploadValidator("attachment")],
         help_text=_("PDF, image or office document, at most 10 MB. It is offered as a download."),
     )
 

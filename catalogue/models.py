@@ -8,8 +8,6 @@ while the vetted one stays public.
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.contrib.postgres.fields import ArrayField
@@ -27,6 +25,7 @@ from taggit.managers import TaggableManager
 
 from core.highlight import marked
 from core.translation import TranslatedFields, in_viewer_language
+from core.uploads import UserFileField
 
 
 class SDG(models.Model):
@@ -246,8 +245,9 @@ class ResultFigure(models.Model):
 
 
 def attachment_path(attachment: Attachment, filename: str) -> str:
-    # Stored under a random name: the member's file name is kept only for display.
-    return f"solutions/{attachment.revision.solution_id}/{uuid.uuid4().hex}"
+    # The file name is already random (with the detected type's extension); the member's
+    # own name is kept in original_name, only for the download.
+    return f"solutions/{attachment.revision.solution_id}/{filename}"
 
 
 class Attachment(models.Model):
@@ -257,7 +257,7 @@ class Attachment(models.Model):
         SolutionRevision, on_delete=models.CASCADE, related_name="attachments"
     )
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to=attachment_path)
+    file = UserFileField(_("file"), policy="attachment", upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=150)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField(_("size"))

@@ -30,6 +30,38 @@ def can_decide(user, revision) -> bool:
     return is_curator(user) and not is_solution_editor(user, revision.solution)
 
 
+def can_send_feedback(user, revision) -> bool:
+    """Reviewers write to the submitter, and the provider hub's editors answer."""
+    return can_review(user, revision) or is_solution_editor(user, revision.solution)
+
+
+def can_see_review(user, revision) -> bool:
+    """The review page (content, named reviews, messages): editors, reviewers, curators."""
+    return (
+        is_solution_editor(user, revision.solution)
+        or can_review(user, revision)
+        or can_decide(user, revision)
+    )
+
+
+_REVIEW_ACTIONS = {
+    "claim": can_review,
+    "editorial": can_review,
+    "expert": can_review,
+    "decide": can_decide,
+    "feedback": can_send_feedback,
+}
+
+
+def can_take_review_action(user, revision, action: str) -> bool:
+    """May ``user`` take this action of the review page? An unknown one needs the page."""
+    return _REVIEW_ACTIONS.get(action, can_see_review)(user, revision)
+
+
+def can_record_replication(user, solution) -> bool:
+    return is_solution_editor(user, solution) or is_curator(user)
+
+
 def can_see_revision(user, revision) -> bool:
     if revision.solution.published_id == revision.pk:
         return True

@@ -310,10 +310,7 @@ def feedback_send(
 ) -> Feedback:
     """Reviewers write to the submitter (and the submitter answers) before the decision."""
     revision = _lock(revision, S.SUBMITTED, S.EDITORIAL_CHECK, S.EXPERT_REVIEW)
-    if not (
-        permissions.can_review(user, revision)
-        or permissions.is_solution_editor(user, revision.solution)
-    ):
+    if not permissions.can_send_feedback(user, revision):
         raise PermissionDenied(
             _("Only the reviewers and the provider hub's editors can write here.")
         )
@@ -378,10 +375,8 @@ def replication_add(
     *, solution: Solution, user: User, data: dict, now: datetime | None = None
 ) -> Replication:
     """Record where a solution has been adapted (the provider's editors or a curator)."""
-    from hubs.permissions import is_curator
-
     solution = Solution.objects.get(pk=solution.pk)
-    if not (permissions.is_solution_editor(user, solution) or is_curator(user)):
+    if not permissions.can_record_replication(user, solution):
         raise PermissionDenied(
             _("Only the provider hub's editors and curators can record replications.")
         )

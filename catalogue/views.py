@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 from django_countries import countries
 
+from core.csv_export import csv_response
 from hubs.models import Hub, PriorityArea
-from hubs.permissions import is_curator
 
 from . import search, selectors, services
 from .forms import ReplicationForm
 from .models import SDG, Modality, Solution, SolutionSearch
-from .permissions import is_solution_editor
+from .permissions import can_record_replication
 
 PAGE_SIZE = 20
 SORTS = {"relevance", "newest", "replicated"}
@@ -108,7 +106,7 @@ def detail(request, slug):
             ],
             "related": search.related(entry) if entry else [],
             "can_record_replication": bool(solution.published_id)
-            and (is_solution_editor(request.user, solution) or is_curator(request.user)),
+            and can_record_replication(request.user, solution),
             "replication_form": ReplicationForm(),
         },
     )
@@ -164,15 +162,11 @@ def _export_rows(request):
 
 @require_safe
 def export_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="solutions.csv"'
-    writer = csv.DictWriter(response, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    for row in _export_rows(request):
-        writer.writerow(
-            {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
-        )
-    return response
+    rows = (
+        {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+        for row in _export_rows(request)
+    )
+    return csv_response(filename="solutions.csv", columns=EXPORT_COLUMNS, rows=rows)
 
 
 @require_safe
@@ -188,6 +182,10 @@ def export_json(request):
 @require_POST
 def add_replication(request, slug):
     solution = get_object_or_404(Solution, slug=slug)
+    if not can_record_replication(request.user, solution):
+        raise PermissionDenied(
+            _("Only the provider hub's editors and curators can record replications.")
+        )
     form = ReplicationForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import file_response
 from core.forms import error_text
 from hubs.models import Hub
 from hubs.permissions import is_curator
@@ -157,22 +158,14 @@ def queue(request):
     return render(request, "catalogue/queue.html", {"revisions": revisions})
 
 
-@login_required
-def review(request, pk):
-    revision = get_object_or_404(
-        SolutionRevision.objects.select_related("solution", "priority_area"), pk=pk
-    )
+def _review_context(request, revision, **forms) -> dict:
+    """What the review page shows; only call it once the viewer may see the page."""
     editor = permissions.is_solution_editor(request.user, revision.solution)
-    can_review = permissions.can_review(request.user, revision)
     can_decide = permissions.can_decide(request.user, revision)
-    if not (editor or can_review or can_decide):
-        raise PermissionDenied(
-            _("Only the provider hub's editors, reviewers and curators can see this.")
-        )
-    context = {
+    return {
         "revision": revision,
         "is_editor": editor,
-        "can_review": can_review,
+        "can_review": permissions.can_review(request.user, revision),
         "can_decide": can_decide and revision.reviews.filter(stage=Review.Stage.EXPERT).exists(),
         "feedback": revision.feedback.select_related("author"),
         "reviews": revision.reviews.select_related("reviewer").prefetch_related(
@@ -182,15 +175,43 @@ def review(request, pk):
         "editorial_form": EditorialForm(),
         "expert_form": ExpertReviewForm(),
         "decision_form": DecisionForm(),
+        **forms,
     }
-    return render(request, "catalogue/review.html", context)
+
+
+def _reviewable_revision(request, pk) -> SolutionRevision:
+    """The revision of a review page, or 403 for anyone who may not see that page."""
+    revision = get_object_or_404(
+        SolutionRevision.objects.select_related("solution", "priority_area"), pk=pk
+    )
+    if not permissions.can_see_review(request.user, revision):
+        raise PermissionDenied(
+            _("Only the provider hub's editors, reviewers and curators can see this.")
+        )
+    return revision
+
+
+@login_required
+def review(request, pk):
+    revision = _reviewable_revision(request, pk)
+    return render(request, "catalogue/review.html", _review_context(request, revision))
 
 
 @login_required
 @require_POST
 def review_action(request, pk):
-    revision = get_object_or_404(SolutionRevision, pk=pk)
-    action = request.POST.get("action")
+    revision = _reviewable_revision(request, pk)
+    action = request.POST.get("action", "")
+    if not permissions.can_take_review_action(request.user, revision, action):
+        if action == "decide":
+            raise PermissionDenied(
+                _("Only curators who do not edit this hub can decide on a solution.")
+            )
+        if action == "feedback":
+            raise PermissionDenied(
+                _("Only the reviewers and the provider hub's editors can write here.")
+            )
+        raise PermissionDenied(_("Only reviewers can review solutions."))
     try:
         if action == "claim":
             services.editorial_claim(revision=revision, reviewer=request.user)
@@ -214,14 +235,7 @@ def review_action(request, pk):
                 return render(
                     request,
                     "catalogue/review.html",
-                    {
-                        "revision": revision,
-                        "can_review": True,
-                        "expert_form": form,
-                        "feedback_form": FeedbackForm(),
-                        "reviews": revision.reviews.all(),
-                        "feedback": revision.feedback.all(),
-                    },
+                    _review_context(request, revision, expert_form=form),
                     status=400,
                 )
             services.expert_review(
@@ -299,12 +313,10 @@ def download(request, slug, pk):
     )
     if not permissions.can_see_revision(request.user, attachment.revision):
         raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
+    return file_response(
+        attachment.file,
+        policy="attachment",
         filename=attachment.original_name,
-        content_type=attachment.content_type,
+        public=attachment.revision.solution.published_id == attachment.revision_id,
+        inline_images=False,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

@@ -21,9 +21,17 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community of Practice")
 
     def ready(self):
+        from core.files import register_file_kind
         from notifications.kinds import Frequency, register_kind
 
         post_migrate.connect(_ensure_reference_data, sender=self)
+        register_file_kind(  # monthly themes are public
+            "theme-cover",
+            model="community.Theme",
+            field="cover",
+            can_view=lambda user, theme: True,
+            is_public=lambda theme: True,
+        )
         register_kind(
             "community.mention",
             label=_("Someone mentions you in the forums"),

@@ -13,9 +13,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_time_zone
-from core.uploads import MaxFileSize, validate_image_content
+from core.uploads import POLICIES, UserFileField
 
-COVER_MAX_BYTES = 2 * 1024 * 1024
+COVER_MAX_BYTES = POLICIES["cover"].max_bytes
 
 validate_month = RegexValidator(
     r"^\d{4}-(0[1-9]|1[0-2])$", _("Enter a month as YYYY-MM, e.g. 2013-06."), code="invalid_month"
@@ -78,11 +78,8 @@ class Theme(models.Model):
         related_name="curated_themes",
         verbose_name=_("curator"),
     )
-    cover = models.ImageField(
-        _("cover image"),
-        upload_to="community/themes/",
-        blank=True,
-        validators=[validate_image_content, MaxFileSize(COVER_MAX_BYTES)],
+    cover = UserFileField(
+        _("cover image"), policy="cover", upload_to="community/themes/", blank=True
     )
     cover_alt = models.CharField(_("cover image description"), max_length=200, blank=True)
     is_sample = models.BooleanField(_("sample record"), default=False)

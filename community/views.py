@@ -442,6 +442,8 @@ def moderation_queue(request):
 @require_POST
 def flag_resolve(request, pk):
     flag = get_object_or_404(Flag.objects.select_related("post__thread__category"), pk=pk)
+    if not can_moderate(request.user, flag.post.thread.category):
+        raise PermissionDenied(_("Only moderators can do that."))
     try:
         services.flag_resolve(
             flag=flag, moderator=request.user, hide=request.POST.get("action") == "hide"

@@ -244,10 +244,13 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Knowledge Hubs] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Failed log-ins are counted per address here (any accounts: one address trying many
+# is slowed down), and per (account, address) by axes below. Nothing counts per account
+# alone: failures a stranger causes elsewhere must never refuse the owner's password.
 ACCOUNT_RATE_LIMITS = {
     "signup": "10/h/ip",
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "10/m/ip,60/h/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -256,6 +259,7 @@ ACCOUNT_RATE_LIMITS = {
 
 # django-axes: lock a (username, IP) pair, not the account, so that a stranger
 # elsewhere cannot lock the owner out; the lock lifts by itself after a while.
+# The lock-out page says 15 minutes: change it with AXES_COOLOFF_TIME.
 AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -263,7 +267,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.axes.get_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.get_int("PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+
+# Reverse proxies in front of the portal that append to X-Forwarded-For; the client
+# address every limit uses (accounts.client_ip) is read accordingly. 0: REMOTE_ADDR.
+PROXY_COUNT = env.get_int("PROXY_COUNT", 0, minimum=0)
 
 # --- Catalogue ------------------------------------------------------------------------
 
@@ -292,6 +300,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.get_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Never served as such: members' files go out through core.files.serve (/files/…) only.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT") or DATA_DIR / "media")
 STORAGES = {
@@ -378,6 +387,9 @@ REST_FRAMEWORK = {
         "anon": env.get_str("API_ANON_RATE") or "120/min",
         "user": env.get_str("API_USER_RATE") or "600/min",
     },
+    # Count anonymous callers by the address accounts.client_ip uses, not by a
+    # client-supplied X-Forwarded-For.
+    "NUM_PROXIES": PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

@@ -1,15 +1,17 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from catalogue.feeds import NewlyVettedSolutions
 from community.feeds import BlogFeed
+from core import files as core_files
 from core import views as core_views
 from webinars.feeds import UpcomingWebinarsFeed
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Members' files, only through a permission check (MEDIA_URL is never served).
+    path("files/<slug:kind>/<int:pk>/<str:name>", core_files.serve, name="user-file"),
     path("hubs/", include("hubs.urls")),
     path("solutions/", include("catalogue.urls")),
     path("requests/", include("exchanges.request_urls")),
@@ -26,11 +28,6 @@ urlpatterns = [
     path("webinars/", include("webinars.urls")),
     path("feeds/webinars/", UpcomingWebinarsFeed(), name="feed-webinars"),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "core.views.bad_request"
 handler403 = "core.views.permission_denied"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+
+from core.csv_export import csv_response
 
 from . import charts, permissions
 from . import dashboard as selectors
@@ -125,9 +125,6 @@ def dashboard_csv(request):
         )
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     data = selectors.figure(filterset.qs, chart)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="exchanges-{chart}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS[chart])
-    writer.writerows(_csv_rows(chart, data))
-    return response
+    return csv_response(
+        filename=f"exchanges-{chart}.csv", columns=CSV_COLUMNS[chart], rows=_csv_rows(chart, data)
+    )

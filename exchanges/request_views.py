@@ -281,6 +281,9 @@ def request_detail(request, slug):
 @require_POST
 def request_close(request, slug):
     knowledge_request = _get_visible_request(request, slug)
+    user = request.user
+    if not (permissions.is_requester(user, knowledge_request) or permissions.can_broker(user)):
+        raise PermissionDenied(_("Only the requester or a curator can close this request."))
     try:
         services.request_close(request=knowledge_request, user=request.user)
     except ValidationError as error:
@@ -394,7 +397,10 @@ def broker(request, slug):
 
 
 def _get_match(request, slug, pk) -> Match:
+    """A match of the request, for its requester only (who alone accepts or declines)."""
     knowledge_request = _get_visible_request(request, slug)
+    if not permissions.is_requester(request.user, knowledge_request):
+        raise PermissionDenied(_("Only the requester can accept or decline a match."))
     return get_object_or_404(
         Match.objects.select_related("request"), pk=pk, request=knowledge_request
     )

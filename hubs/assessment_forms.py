@@ -3,44 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.uploads import MaxFileSize
+from core.uploads import UploadValidator
 
 from .models import RoadmapStep
-from .models.assessment import EVIDENCE_MAX_BYTES
-
-EVIDENCE_TYPES = {
-    "application/pdf",
-    "image/png",
-    "image/jpeg",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "text/plain",
-}
-_SIGNATURES = {
-    b"%PDF": "application/pdf",
-    b"\x89PNG": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"PK\x03\x04": "office",
-}
-
-
-def validate_evidence_file(file) -> None:
-    """Accept PDF, PNG, JPEG, Office Open XML and plain text, checked by their first bytes."""
-    head = file.read(8)
-    file.seek(0)
-    if any(head.startswith(signature) for signature in _SIGNATURES):
-        return
-    sample = file.read(4096)
-    file.seek(0)
-    try:
-        text = sample.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    # Plain text, but never markup that a browser might render.
-    if text is not None and "\0" not in text and not text.lstrip().startswith("<"):
-        return
-    raise forms.ValidationError(_("Attach a PDF, an image, an Office document or a text file."))
 
 
 class PillarAnswersForm(forms.Form):
@@ -49,6 +14,7 @@ class PillarAnswersForm(forms.Form):
     def __init__(self, *args, questions, answers, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
+        self.current_answers = answers
         for question in questions:
             answer = answers.get(question.pk)
             choices = [
@@ -81,8 +47,8 @@ class PillarAnswersForm(forms.Form):
             self.fields[f"q{question.pk}_evidence_file"] = forms.FileField(
                 label=_("Evidence file (optional)"),
                 required=False,
-                validators=[MaxFileSize(EVIDENCE_MAX_BYTES), validate_evidence_file],
-                help_text=_("PDF, image, Office document or text; at most 5 MB."),
+                validators=[UploadValidator("evidence")],
+                help_text=_("PDF, image (PNG, JPEG, WebP, GIF) or office document; at most 5 MB."),
             )
 
     def grouped(self):
@@ -94,6 +60,7 @@ class PillarAnswersForm(forms.Form):
                     self[prefix + name]
                     for name in ("level", "evidence_note", "evidence_url", "evidence_file")
                 ],
+                self.current_answers.get(question.pk),
             )
 
     def answers(self) -> dict[int, dict]:

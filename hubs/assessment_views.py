@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+
+from core.csv_export import csv_response
 
 from . import assessment_selectors as selectors
 from . import assessment_services as services
@@ -19,6 +19,16 @@ from .permissions import can_manage_assessment, can_view_assessment
 
 def _hub(request, slug) -> Hub:
     return get_object_or_404(Hub.objects.visible_to(request.user), slug=slug)
+
+
+def _manageable_hub(request, slug) -> Hub:
+    """The hub, or 403 for anyone but its editors and the curators."""
+    hub = _hub(request, slug)
+    if not can_manage_assessment(request.user, hub):
+        raise PermissionDenied(
+            _("Only this hub's editors and the curators can work on its self-assessment.")
+        )
+    return hub
 
 
 def _assessment(request, hub, pk) -> Assessment:
@@ -66,7 +76,7 @@ def index(request, slug):
 @login_required
 @require_POST
 def start(request, slug):
-    hub = _hub(request, slug)
+    hub = _manageable_hub(request, slug)
     try:
         assessment = services.assessment_start(hub=hub, user=request.user)
     except ValidationError as error:
@@ -77,12 +87,8 @@ def start(request, slug):
 
 @login_required
 def take(request, slug, pk):
-    hub = _hub(request, slug)
+    hub = _manageable_hub(request, slug)
     assessment = _assessment(request, hub, pk)
-    if not can_manage_assessment(request.user, hub):
-        raise PermissionDenied(
-            _("Only this hub's editors and the curators can work on its self-assessment.")
-        )
     if assessment.status != Assessment.Status.DRAFT:
         return redirect(assessment)
     pillars = list(assessment.questionnaire.pillars.order_by("position"))
@@ -143,12 +149,8 @@ def take(request, slug, pk):
 
 @login_required
 def submit(request, slug, pk):
-    hub = _hub(request, slug)
+    hub = _manageable_hub(request, slug)
     assessment = _assessment(request, hub, pk)
-    if not can_manage_assessment(request.user, hub):
-        raise PermissionDenied(
-            _("Only this hub's editors and the curators can work on its self-assessment.")
-        )
     form = SubmitAssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -198,7 +200,7 @@ def result(request, slug, pk):
 @login_required
 @require_POST
 def visibility(request, slug, pk):
-    hub = _hub(request, slug)
+    hub = _manageable_hub(request, slug)
     assessment = _assessment(request, hub, pk)
     form = SubmitAssessmentForm(request.POST)
     form.is_valid()
@@ -266,16 +268,11 @@ def export_json(request, slug, pk):
 def export_csv(request, slug, pk):
     hub = _hub(request, slug)
     assessment = _assessment(request, hub, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{hub.slug}-self-assessment-{assessment.pk}.csv"'
+    return csv_response(
+        filename=f"{hub.slug}-self-assessment-{assessment.pk}.csv",
+        columns=["pillar", "question", "text", "level", "evidence", "evidence_url"],
+        rows=_export_rows(assessment),
     )
-    writer = csv.DictWriter(
-        response, fieldnames=["pillar", "question", "text", "level", "evidence", "evidence_url"]
-    )
-    writer.writeheader()
-    writer.writerows(_export_rows(assessment))
-    return response
 
 
 @login_required
@@ -303,7 +300,7 @@ def roadmap(request, slug):
 @login_required
 @require_POST
 def roadmap_step(request, slug, step_pk):
-    hub = _hub(request, slug)
+    hub = _manageable_hub(request, slug)
     step = get_object_or_404(RoadmapStep, pk=step_pk, hub=hub)
     action = request.POST.get("action")
     try:

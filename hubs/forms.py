@@ -7,8 +7,10 @@ from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import UploadValidator
+
 from .changes import EDITABLE_FIELDS
-from .models import LOGO_MAX_BYTES, Hub, PriorityArea, clean_financing
+from .models import Hub, PriorityArea, clean_financing
 
 SOURCES = Hub.FinancingSource
 
@@ -35,10 +37,14 @@ class HubProfileForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One organisation or network per line."),
     )
-    logo = forms.ImageField(
+    logo = forms.FileField(
         label=_("Logo"),
         required=False,
+        validators=[UploadValidator("logo")],
         help_text=_("PNG, JPEG, WebP or GIF, at most 1 MB."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
+        ),
     )
 
     class Meta:
@@ -82,14 +88,8 @@ class HubProfileForm(forms.ModelForm):
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
-        if logo and logo is not self.initial.get("logo"):
-            if logo.size > LOGO_MAX_BYTES:
-                raise ValidationError(_("The logo is too large. The limit is 1 MB."))
-            from core.uploads import validate_image_content
-
-            validate_image_content(logo)
-            return logo
-        return None
+        # Only a new upload is a change; the current logo stays as it is.
+        return logo if logo and logo is not self.initial.get("logo") else None
 
     def clean(self):
         cleaned = super().clean()

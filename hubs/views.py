@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalogue.models import SolutionSearch
+from core.csv_export import csv_response
 from core.forms import add_service_errors
 from exchanges.exchange_selectors import hub_exchange_summary
 from webinars.models import Webinar
@@ -22,7 +21,14 @@ from . import selectors, services
 from .filters import HubFilter, facet_counts
 from .forms import HubProfileForm, HubProposalForm, ReturnProposalForm
 from .models import Hub, HubProposal
-from .permissions import can_propose_change, is_curator, is_hub_editor
+from .permissions import (
+    can_propose_change,
+    can_review_proposal,
+    can_see_proposal,
+    can_withdraw_proposal,
+    is_curator,
+    is_hub_editor,
+)
 
 PAGE_SIZE = 20
 
@@ -173,9 +179,9 @@ def proposal_detail(request, pk):
     proposal = get_object_or_404(
         HubProposal.objects.select_related("hub", "author", "reviewed_by"), pk=pk
     )
-    curator = is_curator(request.user)
-    if not (curator or proposal.author_id == request.user.pk):
+    if not can_see_proposal(request.user, proposal):
         raise PermissionDenied(_("Only curators and the author can see this proposal."))
+    curator = is_curator(request.user)
     return_form = ReturnProposalForm(request.POST or None) if curator else None
     current = hub_changes.current_values(proposal.hub)
     return render(
@@ -194,7 +200,20 @@ def proposal_detail(request, pk):
 @require_POST
 def proposal_review(request, pk):
     proposal = get_object_or_404(HubProposal.objects.select_related("hub"), pk=pk)
+    if not can_see_proposal(request.user, proposal):
+        raise PermissionDenied(_("Only curators and the author can see this proposal."))
     action = request.POST.get("action")
+    allowed = {
+        "approve": can_review_proposal(request.user),
+        "return": can_review_proposal(request.user),
+        "withdraw": can_withdraw_proposal(request.user, proposal),
+    }
+    if not allowed.get(action, True):
+        raise PermissionDenied(
+            _("Only curators can review proposals.")
+            if action != "withdraw"
+            else _("Only the author can withdraw a proposal.")
+        )
     try:
         if action == "approve":
             services.hub_proposal_approve(proposal=proposal, curator=request.user)
@@ -264,12 +283,8 @@ def _export_rows(request):
 
 @require_safe
 def export_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="knowledge-hubs.csv"'
-    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    for row in _export_rows(request):
-        flat = {
+    rows = (
+        {
             **row,
             "priority_areas": ";".join(row["priority_areas"]),
             "languages": ";".join(row["languages"]),
@@ -279,8 +294,9 @@ def export_csv(request):
                 for item in row["financing"]
             ),
         }
-        writer.writerow(flat)
-    return response
+        for row in _export_rows(request)
+    )
+    return csv_response(filename="knowledge-hubs.csv", columns=CSV_COLUMNS, rows=rows)
 
 
 @require_safe

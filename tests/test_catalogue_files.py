@@ -114,10 +114,17 @@ def test_only_editors_add_files(draft):
         )
 
 
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (3, 3), "teal").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 def test_validate_document_reads_content_not_names():
-    assert (
+    assert validate_document(SimpleUploadedFile("photo.jpg", _jpeg())) == "image/jpeg"
+    with pytest.raises(ValidationError, match="this file is not one"):
+        validate_document(SimpleUploadedFile("photo.pdf", _jpeg()))  # a JPEG said to be a PDF
+    with pytest.raises(ValidationError, match="could not be read"):
         validate_document(SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * 10))
-        == "image/jpeg"
-    )
-    with pytest.raises(ValidationError):
-        validate_document(SimpleUploadedFile("photo.pdf", b"\xff\xd8\xff\xe0" + b"0" * 10))

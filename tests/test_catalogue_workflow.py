@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from catalogue import services
 from catalogue.models import Criterion, Feedback, Review, Solution, SolutionRevision
@@ -265,3 +266,76 @@ def test_replications_only_on_vetted_solutions_by_editors_or_curators(
         services.replication_add(solution=solution, user=editor, data={**data, "country": "XX"})
     services.replication_add(solution=solution, user=curator, data=data)
     assert solution.replications.get().institution == "Ministry of Health"
+
+
+# --- The review pages decide who may see them before anything else --------------------------
+
+
+def _in_expert_review(hub, editor, reviewer):
+    revision = services.solution_create(
+        hub=hub, user=editor, data={**CONTENT, "title": "Secret milk banks"}
+    )
+    services.revision_submit(revision=revision, user=editor)
+    services.feedback_send(revision=revision, user=reviewer, message="Private question")
+    services.editorial_claim(revision=revision, reviewer=reviewer)
+    services.editorial_decide(revision=revision, reviewer=reviewer, passed=True)
+    return revision
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"action": "expert"},
+        {"action": "expert", "recommendation": "vet"},
+        {"action": "claim"},
+        {"action": "decide", "decision": "vet"},
+        {"action": "feedback", "message": "Hello"},
+        {},
+    ],
+)
+def test_a_member_walking_review_actions_gets_403_without_content(
+    client, hub, editor, reviewer, body
+):
+    revision = _in_expert_review(hub, editor, reviewer)
+    stranger = UserFactory()
+    client.force_login(stranger)
+    for pk in range(1, revision.pk + 3):
+        response = client.post(reverse("catalogue:review-action", args=[pk]), body)
+        assert response.status_code in (403, 404), pk
+        assert b"Secret milk banks" not in response.content
+        assert b"Private question" not in response.content
+        assert client.get(reverse("catalogue:review", args=[pk])).status_code in (403, 404)
+    assert Review.objects.filter(stage=Review.Stage.EXPERT).count() == 0
+    assert Feedback.objects.count() == 1
+
+
+def test_an_invalid_expert_review_shows_the_whole_page_to_its_reviewer(
+    client, hub, editor, reviewer
+):
+    revision = _in_expert_review(hub, editor, reviewer)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("catalogue:review-action", args=[revision.pk]), {"action": "expert"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Assess every criterion" in html and "Private question" in html
+    assert 'href="/solutions/review/"' in html  # the full context: the queue link for reviewers
+    assert not Review.objects.filter(stage=Review.Stage.EXPERT).exists()
+
+
+def test_each_review_action_needs_its_own_permission(client, hub, editor, reviewer, curator):
+    revision = _in_expert_review(hub, editor, reviewer)
+    url = reverse("catalogue:review-action", args=[revision.pk])
+    client.force_login(editor)  # sees the page and writes messages, but does not review
+    assert client.post(url, {"action": "expert"}).status_code == 403
+    assert client.post(url, {"action": "decide", "decision": "vet"}).status_code == 403
+    assert client.post(url, {"action": "feedback", "message": "Answer"}).status_code == 302
+    client.force_login(curator)  # decides, but neither reviews nor writes messages
+    assert client.post(url, {"action": "expert"}).status_code == 403
+    assert client.post(url, {"action": "feedback", "message": "Hi"}).status_code == 403
+    client.force_login(reviewer)
+    assert client.post(url, {"action": "decide", "decision": "vet"}).status_code == 403
+    assert client.post(url, {"action": "nonsense"}).status_code == 302
+    assert SolutionRevision.objects.get(pk=revision.pk).status == S.EXPERT_REVIEW
+    assert Feedback.objects.filter(author=editor).count() == 1

@@ -8,10 +8,19 @@ class WebinarsConfig(AppConfig):
 
     def ready(self):
         from community.hooks import register_chapter_section, register_theme_section
+        from core.files import register_file_kind
 
+        from . import permissions
         from .emails import register_kinds
 
         register_kinds()
+        register_file_kind(
+            "speaker-photo",
+            model="webinars.Speaker",
+            field="photo",
+            can_view=permissions.can_see_speaker,
+            is_public=permissions.speaker_is_public,
+        )
         register_theme_section(_webinars_section("theme"))
         register_chapter_section(_webinars_section("chapter"))
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
@@ -22,12 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_time_zone
-from core.uploads import MaxFileSize, validate_image_content
+from core.uploads import POLICIES, UserFileField
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 
 
-SPEAKER_PHOTO_MAX_BYTES = 1024 * 1024
+SPEAKER_PHOTO_MAX_BYTES = POLICIES["speaker_photo"].max_bytes
 
 
 class Speaker(models.Model):
@@ -42,16 +42,7 @@ class Speaker(models.Model):
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     bio = models.TextField(_("bio"), blank=True, help_text=_("Markdown."))
-    photo = models.FileField(
-        _("photo"),
-        upload_to="speakers/",
-        blank=True,
-        validators=[
-            FileExtensionValidator(["jpg", "jpeg", "png", "webp"]),
-            MaxFileSize(SPEAKER_PHOTO_MAX_BYTES),
-            validate_image_content,  # by content, not only by name
-        ],
-    )
+    photo = UserFileField(_("photo"), policy="speaker_photo", upload_to="speakers/", blank=True)
     is_sample = models.BooleanField(_("sample record"), default=False)
 
     class Meta:

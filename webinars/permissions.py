@@ -56,3 +56,18 @@ class CanRegister(permissions.BasePermission):
 class IsWebinarOrganiser(permissions.BasePermission):
     def has_object_permission(self, request, view, obj):
         return can_organise(request.user, obj)
+
+
+def can_see_speaker(user, speaker) -> bool:
+    """A speaker (and photo) is seen with a webinar the viewer can see; staff see all."""
+    from .models import Webinar
+
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    return Webinar.objects.visible_to(user).filter(speakers=speaker).exists()
+
+
+def speaker_is_public(speaker) -> bool:
+    from .models import Webinar
+
+    return Webinar.objects.filter(is_published=True, speakers=speaker).exists()

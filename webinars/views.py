@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from functools import wraps
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.csv_export import csv_response
 from core.permissions import verified_member_required
 
 from . import ics, services
@@ -205,18 +205,7 @@ def registrants(request, webinar):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 CSV_HEADER = ["status", "position", "name", "email", "organisation", "registered_at", "attended"]
-
-
-def _csv_safe(value) -> str:
-    """Keep spreadsheet applications from running member-supplied text as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @require_safe
@@ -228,27 +217,24 @@ def registrants_csv(request, webinar):
         .select_related("user")
         .order_by("status", "queued_at", "pk")
     )
-    writer = csv.writer(_Echo())
-    lines = [writer.writerow(CSV_HEADER)]
+    return csv_response(
+        filename=f"{webinar.slug}-registrants.csv", columns=CSV_HEADER, rows=_csv_rows(rows)
+    )
+
+
+def _csv_rows(registrations):
     position = 0
-    for row in rows:
+    for row in registrations:
         position = position + 1 if row.status == Registration.Status.WAITLISTED else 0
-        lines.append(
-            writer.writerow(
-                [
-                    row.status,
-                    position or "",
-                    _csv_safe(row.user.name),
-                    row.user.email,
-                    _csv_safe(row.user.organisation),
-                    row.queued_at.isoformat(),
-                    "" if row.attended is None else ("yes" if row.attended else "no"),
-                ]
-            )
-        )
-    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{webinar.slug}-registrants.csv"'
-    return response
+        yield [
+            row.status,
+            position or "",
+            row.user.name,
+            row.user.email,
+            row.user.organisation,
+            row.queued_at.isoformat(),
+            "" if row.attended is None else ("yes" if row.attended else "no"),
+        ]
 
 
 @require_POST

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.translation import TranslatedFields
-from core.uploads import MaxFileSize
+from core.uploads import POLICIES, UserFileField
 
 MAX_LEVEL = 4
-EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+EVIDENCE_MAX_BYTES = POLICIES["evidence"].max_bytes
 
 
 class Questionnaire(models.Model):
@@ -183,11 +183,8 @@ class Answer(models.Model):
     )
     evidence_note = models.TextField(_("evidence"), blank=True, max_length=2000)
     evidence_url = models.URLField(_("evidence link"), blank=True)
-    evidence_file = models.FileField(
-        _("evidence file"),
-        upload_to=evidence_path,
-        blank=True,
-        validators=[MaxFileSize(EVIDENCE_MAX_BYTES)],
+    evidence_file = UserFileField(
+        _("evidence file"), policy="evidence", upload_to=evidence_path, blank=True
     )
     updated = models.DateTimeField(_("updated"), auto_now=True)
 

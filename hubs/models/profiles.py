@@ -18,9 +18,9 @@ from django_countries.fields import CountryField
 
 from accounts.models import validate_languages
 from core.translation import in_viewer_language
-from core.uploads import MaxFileSize, validate_image_content
+from core.uploads import POLICIES, UserFileField
 
-LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MAX_BYTES = POLICIES["logo"].max_bytes
 
 
 class PriorityArea(models.Model):
@@ -157,12 +157,7 @@ class Hub(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
-    logo = models.ImageField(
-        _("logo"),
-        upload_to="hubs/logos/",
-        blank=True,
-        validators=[MaxFileSize(LOGO_MAX_BYTES), validate_image_content],
-    )
+    logo = UserFileField(_("logo"), policy="logo", upload_to="hubs/logos/", blank=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
     original_language = models.CharField(
         _("original language"), max_length=10, choices=ALL_LANGUAGES, default="en"
@@ -324,12 +319,7 @@ class HubProposal(models.Model):
     )
     changes = models.JSONField(_("proposed values"), default=dict, blank=True)
     previous = models.JSONField(_("values when proposed"), default=dict, blank=True)
-    logo = models.ImageField(
-        _("proposed logo"),
-        upload_to="hubs/proposals/",
-        blank=True,
-        validators=[MaxFileSize(LOGO_MAX_BYTES), validate_image_content],
-    )
+    logo = UserFileField(_("proposed logo"), policy="logo", upload_to="hubs/proposals/", blank=True)
     comment = models.TextField(_("note to the curators"), blank=True, max_length=2000)
     created = models.DateTimeField(_("proposed at"), default=timezone.now)
     reviewed_by = models.ForeignKey(
