@@ -1,21 +1,30 @@
-from django_countries.serializer_fields import CountryField
+from django_countries import countries
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
+
+from core.api import StrictCharField, StrictModelSerializer
 
 from . import services
 from .models import User, validate_languages, validate_time_zone
 
 
-class MeSerializer(serializers.ModelSerializer):
-    country = CountryField(required=False, allow_blank=True)
+class CountryCodeField(serializers.ChoiceField):
+    """A country code or "": not also a name or a {"code": …} object, as CountryField takes."""
+
+    def to_representation(self, value):
+        return getattr(value, "code", value) or ""
+
+
+class MeSerializer(StrictModelSerializer):
+    country = CountryCodeField(choices=list(countries), required=False, allow_blank=True)
     languages = serializers.ListField(
-        child=serializers.CharField(max_length=10),
+        child=StrictCharField(max_length=10),
         required=False,
         max_length=20,
         validators=[validate_languages],
         help_text='Language codes, e.g. ["es", "pt-br"].',
     )
-    time_zone = serializers.CharField(
+    time_zone = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=64,

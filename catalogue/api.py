@@ -1,12 +1,14 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from . import search
@@ -74,10 +76,23 @@ class SolutionDetailSerializer(serializers.Serializer):
         ]
 
 
+@extend_schema_serializer(many=False)  # already a page: not to be wrapped in another one
+class SolutionSearchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SolutionListSerializer(many=True)
+    facets = serializers.DictField(
+        child=serializers.ListField(child=serializers.ListField()),
+        help_text="For each facet, its [value, count] pairs.",
+    )
+    suggestion = serializers.CharField(allow_blank=True, help_text="A spelling suggestion.")
+
+
 FILTERS = (
     [OpenApiParameter("q", OpenApiTypes.STR, description="Search words (websearch syntax).")]
     + [OpenApiParameter(name, OpenApiTypes.STR) for name in search.FACETS]
-    + [OpenApiParameter("sort", OpenApiTypes.STR, enum=["relevance", "newest", "replicated"])]
+    + [OpenApiParameter("sort", OpenApiTypes.STR, enum=sorted(search.SORTS))]
 )
 
 
@@ -96,27 +111,15 @@ class SolutionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _result(self):
         params = self.request.query_params
+        if params.get("sort", "relevance") not in search.SORTS:
+            raise ValidationError({"sort": [_("Not one of the orders offered.")]})
         return search.search(
             q=params.get("q", "")[:200],
             filters={name: params.get(name, "")[:100] for name in search.FACETS},
             sort=params.get("sort", "relevance"),
         )
 
-    @extend_schema(
-        responses=inline_serializer(
-            "SolutionSearchPage",
-            {
-                "count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": SolutionListSerializer(many=True),
-                "facets": serializers.DictField(
-                    child=serializers.ListField(child=serializers.ListField())
-                ),
-                "suggestion": serializers.CharField(),
-            },
-        )
-    )
+    @extend_schema(responses=SolutionSearchPageSerializer)
     def list(self, request, *args, **kwargs):
         result = self._result()
         page = self.paginate_queryset(result.rows(snippets=False))

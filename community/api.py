@@ -11,6 +11,7 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import StrictCharField
 from core.markdown import render_markdown
 from core.permissions import IsVerifiedMemberOrReadOnly
 
@@ -67,8 +68,8 @@ class ForumSerializer(serializers.ModelSerializer):
 
 
 class PostSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.display_name", read_only=True)
-    status = serializers.CharField(read_only=True, help_text="published, pending or hidden")
+    author = StrictCharField(source="author.display_name", read_only=True)
+    status = StrictCharField(read_only=True, help_text="published, pending or hidden")
     body_html = serializers.SerializerMethodField()
 
     class Meta:
@@ -82,9 +83,9 @@ class PostSerializer(serializers.ModelSerializer):
 
 class ThreadSerializer(serializers.ModelSerializer):
     forum = serializers.SlugRelatedField(source="category", slug_field="slug", read_only=True)
-    author = serializers.CharField(source="author.display_name", read_only=True)
+    author = StrictCharField(source="author.display_name", read_only=True)
     theme = serializers.SlugRelatedField(slug_field="month", read_only=True, allow_null=True)
-    status = serializers.CharField(read_only=True, help_text="published, pending or hidden")
+    status = StrictCharField(read_only=True, help_text="published, pending or hidden")
     web_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -114,12 +115,12 @@ class ThreadCreateSerializer(serializers.Serializer):
     forum = serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.exclude(kind=Category.Kind.BLOG)
     )
-    title = serializers.CharField(max_length=200)
-    body = serializers.CharField(max_length=20_000)
+    title = StrictCharField(max_length=200)
+    body = StrictCharField(max_length=20_000)
 
 
 class ReplyCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=20_000)
+    body = StrictCharField(max_length=20_000)
 
 
 def _call_service(function, **kwargs):

@@ -1,6 +1,6 @@
 """The versioned JSON API: ``/api/v1/…``, its OpenAPI 3 schema and browsable docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_page
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from catalogue import api as catalogue_api
 from community import api as community_api
+from core import views as core_views
 from core.docs import DocsView
 from exchanges import api as exchanges_api
 from hubs import api as hubs_api
@@ -35,4 +36,7 @@ urlpatterns = [
     # The schema only changes with a deployment: cache it (per language) for an hour.
     path("schema/", cache_page(3600)(SpectacularAPIView.as_view()), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/ is a JSON 404, with DEBUG on too (not Django's HTML page),
+    # and without APPEND_SLASH's redirect (or its error for a POST).
+    re_path(r"", core_views.api_not_found),
 ]

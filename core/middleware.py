@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from functools import lru_cache
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpResponseBadRequest, JsonResponse, QueryDict, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone, translation
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 
 TIMEZONE_COOKIE = "portal_tz"
@@ -50,6 +60,57 @@ class UserPreferencesMiddleware:
         return self.get_response(request)
 
 
+# What a request that cannot be read raises: too many fields or files, a body over the
+# size limit (SuspiciousOperation subclasses), a broken multipart body, a bad Content-Type.
+PARSING_ERRORS = (SuspiciousOperation, BadRequest, MultiPartParserError, UnreadablePostError)
+
+
+class RequestParsingErrorsMiddleware:
+    """Answer a request that cannot be parsed with a 400 (JSON under /api/), DEBUG or not.
+
+    Django turns these errors into a 400, but with DEBUG on its technical page reads the
+    query string again and fails with a 500; and a broken multipart body is a 500 anyway.
+    So the query string is parsed here, before anything else reads it, and the errors
+    raised later while reading the body (in a middleware below or in a view) come back
+    here. Logged as Django does, on the django.security.<error> logger.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.GET  # noqa: B018 -- parse the query string now
+        except PARSING_ERRORS as error:
+            request.GET = QueryDict()
+            return self.refuse(request, error)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PARSING_ERRORS):
+            return self.refuse(request, exception)
+        return None
+
+    @staticmethod
+    def refuse(request, error):
+        from .views import bad_request
+
+        if isinstance(error, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+            request._mark_post_parse_error()  # as Django does: the body cannot be read again
+        response = bad_request(request, error)
+        log_response(
+            "%s: %s",
+            str(error),
+            request.path,
+            response=response,
+            request=request,
+            exception=error,
+            level="warning",
+            logger=logging.getLogger(f"django.security.{error.__class__.__name__}"),
+        )
+        return response
+
+
 class RejectNullCharactersMiddleware:
     """Refuse, with a 400, any request whose parameters contain a NUL character.
 
@@ -63,7 +124,11 @@ class RejectNullCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._has_nul(request):
+        try:
+            has_nul = self._has_nul(request)
+        except PARSING_ERRORS as error:
+            return RequestParsingErrorsMiddleware.refuse(request, error)
+        if has_nul:
             message = _("Null characters are not allowed.")
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=400)

@@ -2,6 +2,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import health
@@ -49,6 +50,19 @@ def _error(request, status: int, template: str, detail: str):
     return render(request, template, {"detail": detail}, status=status)
 
 
+def bad_request(request, exception=None):
+    """Also answers the request-parsing errors (core.middleware.RequestParsingErrorsMiddleware).
+
+    Rendered without the request context, which may be what could not be read.
+    """
+    if _wants_json(request):
+        return JsonResponse({"detail": _("The request could not be read.")}, status=400)
+    from django.http import HttpResponseBadRequest
+    from django.template import loader
+
+    return HttpResponseBadRequest(loader.get_template("400.html").render())
+
+
 def permission_denied(request, exception=None):
     message = (
         str(exception) if exception and str(exception) else _("You are not allowed to do that.")
@@ -58,6 +72,12 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return _error(request, 404, "404.html", _("Not found."))
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """Any path under /api/ that names nothing, whatever the method."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 def server_error(request):

@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import F, Prefetch
 from django_countries import countries
 from django_countries.serializer_fields import CountryField
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalogue.models import SDG, Modality, Solution
+from core.api import ErrorSerializer, FilterBackend, StrictCharField, StrictModelSerializer
 from core.permissions import IsVerifiedMember, IsVerifiedMemberOrReadOnly
 from hubs.models import Hub, PriorityArea
 
@@ -38,10 +38,6 @@ def _call_service(function, **kwargs):
         return function(**kwargs)
     except DjangoPermissionDenied as error:
         raise exceptions.PermissionDenied(str(error) or None) from None
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 _WRITE_ERRORS = {
@@ -112,10 +108,10 @@ class RequestDetailSerializer(RequestSerializer):
 
 
 class RequestCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    challenge = serializers.CharField(max_length=5000)
-    tried = serializers.CharField(max_length=3000, required=False, allow_blank=True)
-    institution = serializers.CharField(max_length=200)
+    title = StrictCharField(max_length=200)
+    challenge = StrictCharField(max_length=5000)
+    tried = StrictCharField(max_length=3000, required=False, allow_blank=True)
+    institution = StrictCharField(max_length=200)
     hub = serializers.SlugRelatedField(
         slug_field="slug", queryset=Hub.objects.all(), required=False, allow_null=True
     )
@@ -127,7 +123,7 @@ class RequestCreateSerializer(serializers.Serializer):
     modalities = serializers.ListField(
         child=serializers.ChoiceField(choices=Modality.choices), required=False, max_length=10
     )
-    timeline = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    timeline = StrictCharField(max_length=200, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=ALL_LANGUAGES, required=False)
     visibility = serializers.ChoiceField(
         choices=KnowledgeRequest.Visibility.choices, required=False
@@ -163,7 +159,7 @@ class RequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [IsVerifiedMemberOrReadOnly]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = RequestFilter
 
     def get_serializer_class(self):
@@ -210,7 +206,7 @@ class RequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 # --- Exchanges -----------------------------------------------------------------------------
 
 
-class ExchangeFinancingSerializer(serializers.ModelSerializer):
+class ExchangeFinancingSerializer(StrictModelSerializer):
     amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -258,16 +254,16 @@ class ExchangeSerializer(serializers.ModelSerializer):
 
 
 class ExchangeCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = StrictCharField(max_length=200)
     provider_hubs = serializers.SlugRelatedField(
         slug_field="slug", queryset=Hub.objects.all(), many=True, required=False
     )
-    provider_institution = serializers.CharField(max_length=200)
+    provider_institution = StrictCharField(max_length=200)
     provider_country = serializers.ChoiceField(choices=list(countries))
     recipient_hub = serializers.SlugRelatedField(
         slug_field="slug", queryset=Hub.objects.all(), required=False, allow_null=True
     )
-    recipient_institution = serializers.CharField(max_length=200)
+    recipient_institution = StrictCharField(max_length=200)
     recipient_country = serializers.ChoiceField(choices=list(countries))
     solutions = serializers.SlugRelatedField(
         slug_field="slug", queryset=Solution.objects.all(), many=True, required=False
@@ -281,10 +277,8 @@ class ExchangeCreateSerializer(serializers.Serializer):
     participants = serializers.IntegerField(
         min_value=0, max_value=2_000_000_000, required=False, allow_null=True
     )
-    participants_description = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True
-    )
-    objectives = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    participants_description = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    objectives = StrictCharField(max_length=5000, required=False, allow_blank=True)
     status = serializers.ChoiceField(
         choices=[s for s in Exchange.Status.choices if s[0] != Exchange.Status.CANCELLED],
         required=False,
@@ -298,7 +292,7 @@ class ExchangeCreateSerializer(serializers.Serializer):
 class ResultCreateSerializer(serializers.Serializer):
     side = serializers.ChoiceField(choices=ExchangeResult.Side.choices)
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    description = serializers.CharField(max_length=3000)
+    description = StrictCharField(max_length=3000)
     evidence_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
     is_adoption = serializers.BooleanField(required=False, default=False)
 
@@ -330,7 +324,7 @@ class ExchangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [IsVerifiedMemberOrReadOnly]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = ExchangeApiFilter
 
     def get_queryset(self):

@@ -1,7 +1,8 @@
 from django_countries.serializer_fields import CountryField
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+
+from core.api import FilterBackend
 
 from .filters import HubFilter
 from .models import Assessment, Hub, PriorityArea
@@ -70,7 +71,7 @@ class HubViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = HubSerializer
     lookup_field = "slug"
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = HubFilter
 
     def get_queryset(self):

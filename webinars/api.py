@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.utils import timezone
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -16,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from community.models import Chapter, Theme
+from core.api import ErrorSerializer
 
 from . import services
 from .models import Registration, Speaker, Webinar
@@ -119,22 +118,22 @@ class WebinarFilterSerializer(serializers.Serializer):
     when = serializers.ChoiceField(
         choices=["upcoming", "past"],
         default="upcoming",
-        help_text="upcoming (default): not yet ended, soonest first; past: with a recording.",
+        allow_blank=True,
+        help_text="upcoming (default, also when empty): not yet ended, soonest first; "
+        "past: with a recording.",
     )
     language = serializers.ChoiceField(
-        choices=[code for code, _name in ALL_LANGUAGES], required=False
-    )
-    theme = serializers.SlugRelatedField(
-        slug_field="month",
-        queryset=Theme.objects.all(),
+        choices=[code for code, _name in ALL_LANGUAGES],
         required=False,
-        help_text="A theme's month, YYYY-MM.",
+        allow_blank=True,
+        help_text="A language code such as es, pt-br, fr, id, en.",
     )
-    chapter = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Chapter.objects.all(),
-        required=False,
-        help_text="A chapter's address.",
+    # A month or an address that names nothing matches no webinar.
+    theme = serializers.CharField(
+        required=False, allow_blank=True, max_length=7, help_text="A monthly theme, YYYY-MM."
+    )
+    chapter = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="A regional chapter's address."
     )
 
 
@@ -146,36 +145,21 @@ class RegistrationResultSerializer(serializers.ModelSerializer):
         fields = ["webinar", "status", "queued_at", "confirmed_at", "cancelled_at"]
 
 
-class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 _REFUSED = OpenApiResponse(
-    DetailSerializer,
+    ErrorSerializer,
     description="Refused, nothing changed: window closed, cancelled, finished, already "
     "registered (register) or not registered, already started (cancel).",
 )
 _ERRORS = {
-    401: OpenApiResponse(DetailSerializer, description="Not signed in."),
-    403: OpenApiResponse(DetailSerializer, description="E-mail address not verified."),
-    404: OpenApiResponse(DetailSerializer, description="No such webinar."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+    403: OpenApiResponse(ErrorSerializer, description="E-mail address not verified."),
+    404: OpenApiResponse(ErrorSerializer, description="No such webinar."),
     409: _REFUSED,
 }
 
 
 @extend_schema(tags=["webinars"])
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("when", enum=["upcoming", "past"], description="Default upcoming."),
-            OpenApiParameter(
-                "language", description="A language code such as es, pt-br, fr, id, en."
-            ),
-            OpenApiParameter("theme", description="A monthly theme, YYYY-MM."),
-            OpenApiParameter("chapter", description="A regional chapter's address."),
-        ]
-    )
-)
+@extend_schema_view(list=extend_schema(parameters=[WebinarFilterSerializer]))
 class WebinarViewSet(viewsets.ReadOnlyModelViewSet):
     """Webinars: upcoming first. ``join_url`` is null except for a confirmed registrant."""
 
@@ -193,9 +177,10 @@ class WebinarViewSet(viewsets.ReadOnlyModelViewSet):
             filters = WebinarFilterSerializer(data=self.request.query_params)
             filters.is_valid(raise_exception=True)
             queryset = queryset.listed()
-            for field in ("language", "theme", "chapter"):
+            lookups = {"language": "language", "theme": "theme__month", "chapter": "chapter__slug"}
+            for field, lookup in lookups.items():
                 if filters.validated_data.get(field):
-                    queryset = queryset.filter(**{field: filters.validated_data[field]})
+                    queryset = queryset.filter(**{lookup: filters.validated_data[field]})
             queryset = (
                 queryset.past_with_recordings()
                 if filters.validated_data["when"] == "past"
