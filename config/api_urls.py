@@ -14,7 +14,10 @@ from exchanges import api as exchanges_api
 from hubs import api as hubs_api
 from webinars import api as webinars_api
 
+# No `.json` suffix routes: the API speaks JSON only, and DRF's extra actions do not take
+# the suffix's `format` argument.
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("hubs", hubs_api.HubViewSet, basename="hub")
 router.register("assessments", hubs_api.AssessmentViewSet, basename="assessment")
 router.register("solutions", catalogue_api.SolutionViewSet, basename="solution")
@@ -33,10 +36,14 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
-    # The schema only changes with a deployment: cache it (per language) for an hour.
-    path("schema/", cache_page(3600)(SpectacularAPIView.as_view()), name="api-schema"),
+    # The schema only changes with a deployment: keep it (per language) in the process.
+    path(
+        "schema/",
+        cache_page(24 * 3600, cache="process")(SpectacularAPIView.as_view()),
+        name="api-schema",
+    ),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a JSON 404, with DEBUG on too (not Django's HTML page),
     # and without APPEND_SLASH's redirect (or its error for a POST).
-    re_path(r"", core_views.api_not_found),
+    re_path(r"", core_views.api_not_found, name="api-not-found"),
 ]

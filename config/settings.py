@@ -180,7 +180,10 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "portal",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-    }
+    },
+    # What only changes with a deployment (the API schema): kept in each process, so a
+    # new release never serves the old one.
+    "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
 

@@ -139,6 +139,10 @@ def test_a_form_body_is_refused_by_the_api(client, db):
         ("post", "/api/v1/webinars/%C2%84/register/"),
         ("post", "/api/v1/threads"),  # no trailing slash: no APPEND_SLASH error for a POST
         ("delete", "/api/v1/unknown/1/"),
+        # No format-suffix routes: an extra action does not take their `format` argument.
+        ("post", "/api/v1/webinars/any-slug/register.json"),
+        ("get", "/api/v1/threads/1/posts.json"),
+        ("get", "/api/v1/hubs.json"),
     ],
 )
 def test_unknown_api_paths_are_json_404s(client, db, debug, method, path):

@@ -362,17 +362,7 @@ URLS: dict[str, list[Visit]] = {
 
 # Problems this test found outside this change's reach, each waiting for its own fix. They
 # are strict: once fixed, the test fails until the entry is removed.
-KNOWN_PROBLEMS = {
-    f"v1:{name}[format,{kwarg}]": "a DRF @action does not take the format suffix's kwarg: 500"
-    for name, kwarg in [
-        ("webinar-cancel", "slug"),
-        ("webinar-register", "slug"),
-        ("thread-posts", "pk"),
-        ("thread-reply", "pk"),
-        ("request-suggestions", "slug"),
-        ("exchange-results", "slug"),
-    ]
-}
+KNOWN_PROBLEMS: dict[str, str] = {}
 
 # Statuses anyone may get (the default rule), and those that count as a refusal.
 ALLOWED_STATUSES = {200, 201, 204, 301, 302, 303, 400, 401, 403, 404, 405, 409, 410, 429}
