@@ -2,8 +2,9 @@
 
 Each app registers the file fields it owns (in its AppConfig.ready) with a predicate saying
 who may see the owning object. ``serve`` answers /files/<kind>/<pk>/<name>: 404 unless the
-viewer may see it; raster images inline, everything else as a download; always ``nosniff``
-and a sandbox CSP, with the type read from the file's content, never from its name.
+viewer may see it; raster images inline (unless the kind says not), everything else as a
+download; always ``nosniff`` and a sandbox CSP, with the type read from the file's content,
+never from its name.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class FileKind:
     is_public: Callable  # (obj) -> bool: may shared caches keep it?
     select_related: tuple[str, ...]
     filename: Callable | None  # (obj) -> the name offered for the download
+    inline_images: bool = True  # False: even an image is only ever a download
 
 
 _KINDS: dict[str, FileKind] = {}
@@ -48,8 +50,11 @@ def register_file_kind(
     is_public: Callable = lambda obj: False,
     select_related: tuple[str, ...] = (),
     filename: Callable | None = None,
+    inline_images: bool = True,
 ) -> None:
-    _KINDS[kind] = FileKind(kind, model, field, can_view, is_public, select_related, filename)
+    _KINDS[kind] = FileKind(
+        kind, model, field, can_view, is_public, select_related, filename, inline_images
+    )
     _BY_FIELD[(model.lower(), field)] = kind
 
 
@@ -116,4 +121,5 @@ def serve(request, kind: str, pk: int, name: str):
         policy=model._meta.get_field(spec.field).policy,
         filename=spec.filename(obj) if spec.filename else None,
         public=spec.is_public(obj),
+        inline_images=spec.inline_images,
     )

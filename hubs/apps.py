@@ -47,4 +47,5 @@ def _register_files():
         field="evidence_file",
         can_view=permissions.can_see_evidence,
         select_related=("assessment__hub",),
+        inline_images=False,  # linked as a download, never shown in a page
     )
