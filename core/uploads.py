@@ -116,9 +116,11 @@ OOXML_PARTS = (("docx", "word/"), ("xlsx", "xl/"), ("pptx", "ppt/"))
 # chance in compressed data (a 10 MB random file matches none of them).
 MARKUP = re.compile(
     rb"<script|<iframe|<object|<embed|<!doctype|<\?xml-stylesheet|<html[\s>]"
-    rb"|javascript:|/javascript|http://www\.w3\.org/2000/svg",
+    rb"|javascript:|/javascript|http://www\.w3\.org/2000/svg|http://www\.w3\.org/1999/xhtml",
     re.IGNORECASE,
 )
+# A PDF may spell any character of a name as #xx (/Java#53cript is /JavaScript).
+PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 # In the first bytes, where a browser sniffs for a page: the WHATWG sniffing tags, and SVG.
 SNIFF_WINDOW = 1024
 MARKUP_START = re.compile(
@@ -195,12 +197,19 @@ def contains_markup(file) -> bool:
             return True
         file.seek(0)
         while chunk := file.read(CHUNK):
-            if MARKUP.search(tail + chunk):
+            window = tail + chunk
+            if MARKUP.search(window):
                 return True
-            tail = chunk[-32:]
+            if b"#" in window and MARKUP.search(_unescape_names(window)):
+                return True
+            tail = chunk[-96:]  # a marker spelt with #xx escapes is up to three times longer
         return False
     finally:
         file.seek(position)
+
+
+def _unescape_names(data: bytes) -> bytes:
+    return PDF_NAME_ESCAPE.sub(lambda match: bytes([int(match[1], 16)]), data)
 
 
 def _check_image(file, file_type: FileType, policy: UploadPolicy) -> None:
