@@ -4,14 +4,16 @@ A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage re
 taken by Excel, LibreOffice and Google Sheets as a formula, so member-supplied text such
 as ``=HYPERLINK("http://evil.example","x")`` would run when a curator opens the export.
 Following OWASP's rule for CSV injection, such text is prefixed with a single quote,
-which spreadsheets show as text. Only strings are guarded: numbers (a negative balance
-given as an ``int``, a ``Decimal`` amount) are written as they are.
+which spreadsheets show as text. Anything written as text is guarded, whether a string or
+an object written by its ``str()`` (a lazy translation, a model instance); only numbers (a
+negative balance given as an ``int``, a ``Decimal`` amount) are written as they are.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
@@ -22,8 +24,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: Any) -> Any:
     """The value to write for one cell: text that a spreadsheet would evaluate is quoted."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if value is None or isinstance(value, (int, float, Decimal)):
+        return value
+    text = value if isinstance(value, str) else str(value)  # what csv.writer would write
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
     return value
 
 
