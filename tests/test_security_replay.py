@@ -3,8 +3,8 @@
 Each test is one finding of the replay against a running portal (development server and
 gunicorn with DEBUG off): markup spelt so that the upload check missed it, an evidence image
 served inline, an upload error hidden in a closed section, a bare "Bad Request" page for a
-very long file name, CSV cells written from objects, hostile /files/ addresses, and the
-footer's language form running off a phone's screen.
+very long file name, CSV cells written from objects, hostile /files/ addresses, and pages
+that a member's long word or the footer's language form widened past a phone's screen.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from hubs.models import Answer
 
 from .browser import log_in
 from .factories import UserFactory
+from .factories_community import ThemeFactory
 from .factories_hubs import HubFactory
 
 SANDBOX = "default-src 'none'; sandbox"
@@ -376,17 +377,25 @@ def test_upload_messages_are_translated(language):
     assert untranslated == []
 
 
-# --- The footer fits a phone ----------------------------------------------------------------
+# --- Pages fit a phone, whatever members type ---------------------------------------------
+
+LONG_WORD = '=HYPERLINK("http://evil.example/a-very-long-unbroken-address","x")'
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_no_page_runs_off_a_phones_screen(page, draft, editor, language):
+def test_no_page_runs_off_a_phones_screen(page, hub, draft, editor, language):
+    # The replay's own hostile names widened the hub's page, the assessment's heading, the
+    # directory's filters and the webinars' theme filter past 375 px, and the footer's
+    # language form ran off the screen in English.
+    hub.name = hub.host_institution = LONG_WORD
+    hub.save()
+    ThemeFactory(title="A monthly theme with a title far longer than a phone is wide, in full")
     _assessment, _question, url = draft
     log_in(page, editor.email)
     page.set_viewport_size({"width": 375, "height": 800})
     page.context.add_cookies([{"name": "django_language", "value": language, "url": page.base_url}])
-    for path in ("/", url, "/webinars/"):
+    for path in ("/", url, hub.get_absolute_url(), "/hubs/", "/solutions/", "/webinars/"):
         page.goto(page.base_url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, (path, width)
