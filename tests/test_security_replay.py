@@ -269,7 +269,7 @@ def test_a_file_name_too_long_to_parse_gets_the_portals_bad_request_page(client,
     assert not Attachment.objects.exists()
 
 
-def test_the_bad_request_page_is_translated_and_never_fails(client, db):
+def test_a_bad_request_gets_the_portals_page_or_json_never_a_500(client, db):
     response = client.get("/", HTTP_HOST="evil.example")  # not an allowed host
     assert response.status_code == 400
     assert "Bad request" in response.content.decode()
@@ -364,6 +364,8 @@ UPLOAD_MESSAGES = [
     "A new file replaces it.",
     "Bad request",
     "Bad request.",
+    "The portal could not read what your browser sent. If you were uploading a file, give it a "
+    "shorter name and try again.",
 ]
 
 
