@@ -92,7 +92,14 @@ class SolutionSearchPageSerializer(serializers.Serializer):
 FILTERS = (
     [OpenApiParameter("q", OpenApiTypes.STR, description="Search words (websearch syntax).")]
     + [OpenApiParameter(name, OpenApiTypes.STR) for name in search.FACETS]
-    + [OpenApiParameter("sort", OpenApiTypes.STR, enum=sorted(search.SORTS))]
+    + [
+        OpenApiParameter(
+            "sort",
+            OpenApiTypes.STR,
+            enum=["", *sorted(search.SORTS)],
+            description="The order of the results; empty or absent: relevance.",
+        )
+    ]
 )
 
 
@@ -111,12 +118,13 @@ class SolutionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _result(self):
         params = self.request.query_params
-        if params.get("sort", "relevance") not in search.SORTS:
+        sort = params.get("sort") or "relevance"
+        if sort not in search.SORTS:
             raise ValidationError({"sort": [_("Not one of the orders offered.")]})
         return search.search(
             q=params.get("q", "")[:200],
             filters={name: params.get(name, "")[:100] for name in search.FACETS},
-            sort=params.get("sort", "relevance"),
+            sort=sort,
         )
 
     @extend_schema(responses=SolutionSearchPageSerializer)
