@@ -53,6 +53,24 @@ def staff_member(db):
 
 
 @pytest.fixture
+def curator(db):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(name="Clara Curator")
+    user.groups.add(Group.objects.get(name="Curators"))
+    return user
+
+
+@pytest.fixture
+def reviewer(db):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(name="Rita Reviewer")
+    user.groups.add(Group.objects.get(name="Reviewers"))
+    return user
+
+
+@pytest.fixture
 def member_client(client, member):
     client.force_login(member)
     return client

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -39,20 +38,6 @@ def hub(db):
 def editor(hub):
     user = UserFactory()
     hub.editors.add(user)
-    return user
-
-
-@pytest.fixture
-def reviewer(db):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="Reviewers"))
-    return user
-
-
-@pytest.fixture
-def curator(db):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="Curators"))
     return user
 
 

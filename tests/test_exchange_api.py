@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -25,13 +24,6 @@ EXCHANGES = "/api/v1/exchanges/"
 @pytest.fixture
 def api():
     return APIClient()
-
-
-@pytest.fixture
-def curator(db):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -26,13 +25,6 @@ from .factories_hubs import HubFactory
 
 URL = reverse("exchanges:dashboard")
 CSV_URL = reverse("exchanges:dashboard-csv")
-
-
-@pytest.fixture
-def curator(db):
-    user = UserFactory(name="Clara Curator")
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
 
 
 @pytest.fixture

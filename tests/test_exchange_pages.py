@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -25,13 +24,6 @@ E = Exchange.Status
 
 
 # --- Fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def curator(db):
-    user = UserFactory(name="Clara Curator")
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -18,13 +17,6 @@ from hubs.models import Hub, HubChange, HubProposal
 
 from .factories import UserFactory
 from .factories_hubs import HubFactory
-
-
-@pytest.fixture
-def curator(db):
-    user = UserFactory(name="Clara Curator")
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
 from django.template.loader import render_to_string
@@ -25,13 +24,6 @@ MILK_CHALLENGE = (
     "breastfeed them. We want to collect, pasteurise and distribute donated human milk "
     "to newborns in public maternity hospitals."
 )
-
-
-@pytest.fixture
-def curator(db):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -65,13 +64,6 @@ def hub(db):
 def editor(hub):
     user = UserFactory()
     hub.editors.add(user)
-    return user
-
-
-@pytest.fixture
-def curator(db):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="Curators"))
     return user
 
 

@@ -14,7 +14,6 @@ import re
 import zipfile
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -113,13 +112,6 @@ def hub(db):
 def editor(hub):
     user = UserFactory()
     hub.editors.add(user)
-    return user
-
-
-@pytest.fixture
-def curator(db):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name="Curators"))
     return user
 
 
