@@ -23,23 +23,36 @@ def _manage(env: dict[str, str], *args: str) -> None:
         [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=False
     )
     if result.returncode:
-        sys.exit(f"make run: 'manage.py {' '.join(args)}' failed (exit code {result.returncode}).")
+        # manage.py has already said why (one line for a bad setting or an unreachable
+        # server): nothing to add to it.
+        sys.exit(result.returncode)
 
 
 def main() -> None:
+    import dj_database_url
     from honcho.manager import Manager
 
-    from . import devstack
+    from . import devstack, services
+    from . import env as config_env
+
+    # The same checks the settings make, before anything starts: one line on bad input.
+    host = config_env.get_host("PORTAL_HOST", "127.0.0.1")
+    port = config_env.get_int("PORTAL_PORT", 8000, minimum=1, maximum=65535)
+    database_url = config_env.get_url("DATABASE_URL", None, config_env.DATABASE_SCHEMES)
+    redis_url = config_env.get_url("REDIS_URL", None, config_env.REDIS_SCHEMES)
 
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     env["PYTHONUNBUFFERED"] = "1"
-    if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = devstack.postgres_url()
-    if not env.get("REDIS_URL"):
-        env["REDIS_URL"] = devstack.redis_url()
-    host = env.get("PORTAL_HOST", "127.0.0.1")
-    port = env.get("PORTAL_PORT", "8000")
+    env["DATABASE_URL"] = database_url or devstack.postgres_url()
+    env["REDIS_URL"] = redis_url or devstack.redis_url()
+    # The settings of every process below derive SITE_URL (e-mail and feed links) from
+    # these, unless SITE_URL is set.
+    env["PORTAL_HOST"] = host
+    env["PORTAL_PORT"] = str(port)
+    # Unreachable servers: one line naming DATABASE_URL / REDIS_URL, before any step.
+    services.check_database(dj_database_url.parse(env["DATABASE_URL"]))
+    services.check_redis(env["REDIS_URL"])
 
     _manage(env, "migrate", "--noinput", "--verbosity", "0")
     _manage(env, "portal_setup")

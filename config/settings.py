@@ -40,18 +40,20 @@ elif not SECRET_KEY:
         key_file.chmod(0o600)
     SECRET_KEY = key_file.read_text().strip()
 
-ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env.get_hosts("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ConfigurationError(
         "ALLOWED_HOSTS must list the portal's host names (comma-separated) when DEBUG is off."
     )
-CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS")
-for _origin in CSRF_TRUSTED_ORIGINS:
-    env.check_url("CSRF_TRUSTED_ORIGINS", _origin, {"http", "https"})
+CSRF_TRUSTED_ORIGINS = env.get_origins("CSRF_TRUSTED_ORIGINS")
 
-SITE_URL = env.check_url(
-    "SITE_URL", (env.get_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/"), {"http", "https"}
-)
+# Where `make run` (config/run.py) serves the development server. Unless SITE_URL says
+# otherwise, links in e-mails and feeds point there.
+PORTAL_HOST = env.get_host("PORTAL_HOST", "127.0.0.1")
+PORTAL_PORT = env.get_int("PORTAL_PORT", 8000, minimum=1, maximum=65535)
+SITE_URL = env.get_url(
+    "SITE_URL", env.local_url(PORTAL_HOST, PORTAL_PORT), {"http", "https"}, origin=True
+).rstrip("/")
 SITE_NAME = "Knowledge Hubs Portal"
 SITE_ID = 1
 
@@ -140,7 +142,7 @@ if EMBEDDED_POSTGRES:
 
     DATABASE_URL = devstack.postgres_url()
 else:
-    env.check_url("DATABASE_URL", DATABASE_URL, {"postgres", "postgresql", "pgsql"})
+    env.check_url("DATABASE_URL", DATABASE_URL, env.DATABASE_SCHEMES)
 try:
     _database = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 except ValueError as exc:
@@ -156,9 +158,11 @@ _database["OPTIONS"] = {
     "options": "-c jit=off -c random_page_cost=1.1",
     "pool": {
         "min_size": 1,
-        "max_size": env.get_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1),
+        "max_size": env.get_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1, maximum=1000),
         "timeout": 10,
     },
+    # Fail fast, with one line (config/services.py), when the server is unreachable.
+    "connect_timeout": env.get_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1, maximum=300),
 }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -172,7 +176,7 @@ if EMBEDDED_REDIS:
 
     REDIS_URL = devstack.redis_url()
 else:
-    env.check_url("REDIS_URL", REDIS_URL, {"redis", "rediss", "unix"})
+    env.check_url("REDIS_URL", REDIS_URL, env.REDIS_SCHEMES)
 
 CACHES = {
     "default": {
@@ -274,7 +278,7 @@ AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 
 # Reverse proxies in front of the portal that append to X-Forwarded-For; the client
 # address every limit uses (accounts.client_ip) is read accordingly. 0: REMOTE_ADDR.
-PROXY_COUNT = env.get_int("PROXY_COUNT", 0, minimum=0)
+PROXY_COUNT = env.get_int("PROXY_COUNT", 0, minimum=0, maximum=20)
 
 # --- Catalogue ------------------------------------------------------------------------
 
@@ -323,8 +327,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------
 
-DEFAULT_FROM_EMAIL = (
-    env.get_str("DEFAULT_FROM_EMAIL") or "Knowledge Hubs Portal <noreply@localhost>"
+DEFAULT_FROM_EMAIL = env.get_email_address(
+    "DEFAULT_FROM_EMAIL", "Knowledge Hubs Portal <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env.get_str("EMAIL_URL")
@@ -336,8 +340,10 @@ elif env.get_str("EMAIL_HOST"):
     if _use_tls and _use_ssl:
         raise ConfigurationError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
     _mailer = smtp_mailer(
-        host=env.get_str("EMAIL_HOST"),
-        port=env.get_int("EMAIL_PORT", 587 if _use_tls else 465 if _use_ssl else 25, minimum=1),
+        host=env.get_host("EMAIL_HOST", "localhost"),
+        port=env.get_int(
+            "EMAIL_PORT", 587 if _use_tls else 465 if _use_ssl else 25, minimum=1, maximum=65535
+        ),
         username=env.get_str("EMAIL_HOST_USER") or "",
         password=env.get_str("EMAIL_HOST_PASSWORD") or "",
         use_tls=_use_tls,
@@ -387,8 +393,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env.get_str("API_ANON_RATE") or "120/min",
-        "user": env.get_str("API_USER_RATE") or "600/min",
+        "anon": env.get_rate("API_ANON_RATE", "120/min"),
+        "user": env.get_rate("API_USER_RATE", "600/min"),
     },
     # Count anonymous callers by the address accounts.client_ip uses, not by a
     # client-supplied X-Forwarded-For.
@@ -464,7 +470,9 @@ if not DEBUG:
 
 # --- Logging ------------------------------------------------------------------------
 
-LOG_LEVEL = env.get_str("LOG_LEVEL") or "INFO"
+LOG_LEVEL = env.get_choice(
+    "LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, upper=True
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
