@@ -332,18 +332,21 @@ DEFAULT_FROM_EMAIL = env.get_email_address(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env.get_str("EMAIL_URL")
+# The separate variables are checked even when EMAIL_URL wins, so a typo never waits.
+_email_host = env.get_host("EMAIL_HOST", "")
+_use_tls = env.get_bool("EMAIL_USE_TLS", False)
+_use_ssl = env.get_bool("EMAIL_USE_SSL", False)
+_email_port = env.get_int(
+    "EMAIL_PORT", 587 if _use_tls else 465 if _use_ssl else 25, minimum=1, maximum=65535
+)
 if EMAIL_URL:
     _mailer = parse_email_url(EMAIL_URL)
-elif env.get_str("EMAIL_HOST"):
-    _use_tls = env.get_bool("EMAIL_USE_TLS", False)
-    _use_ssl = env.get_bool("EMAIL_USE_SSL", False)
+elif _email_host:
     if _use_tls and _use_ssl:
         raise ConfigurationError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
     _mailer = smtp_mailer(
-        host=env.get_host("EMAIL_HOST", "localhost"),
-        port=env.get_int(
-            "EMAIL_PORT", 587 if _use_tls else 465 if _use_ssl else 25, minimum=1, maximum=65535
-        ),
+        host=_email_host,
+        port=_email_port,
         username=env.get_str("EMAIL_HOST_USER") or "",
         password=env.get_str("EMAIL_HOST_PASSWORD") or "",
         use_tls=_use_tls,
@@ -457,14 +460,18 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+# Read (and checked) in development too; they only apply with DEBUG off.
+_ssl_redirect = env.get_bool("SECURE_SSL_REDIRECT", True)
+_hsts_seconds = env.get_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+_behind_https_proxy = env.get_bool("BEHIND_HTTPS_PROXY", True)
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_SSL_REDIRECT = _ssl_redirect
+    SECURE_HSTS_SECONDS = _hsts_seconds
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if env.get_bool("BEHIND_HTTPS_PROXY", True):
+    if _behind_https_proxy:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
