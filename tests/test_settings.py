@@ -2,15 +2,22 @@
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-from config import env
+from config import env, services
 from config.email import parse_email_url
 from config.env import ConfigurationError
+from notifications import services as notification_services
+from notifications.emails import build_notification_emails
+
+from .factories import UserFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -176,3 +183,165 @@ def test_security_headers_on_every_page(client, db):
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+
+
+# --- Unreachable servers at start-up ---------------------------------------------------
+
+
+@pytest.fixture
+def closed_port():
+    """A local port that refuses connections: bound by this test, never listening."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+def _one_line(result) -> str:
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.slow
+def test_migrate_against_an_unreachable_database_is_one_line_without_the_password(closed_port):
+    started = time.monotonic()
+    result = run_manage(
+        "migrate",
+        "--noinput",
+        overrides={"DATABASE_URL": f"postgres://portal:pw-s3cret@127.0.0.1:{closed_port}/portal"},
+    )
+    assert time.monotonic() - started < 30
+    line = _one_line(result)
+    assert line == f"DATABASE_URL: cannot connect to 127.0.0.1:{closed_port} (Connection refused)"
+    assert "pw-s3cret" not in result.stdout + result.stderr
+
+
+def run_portal(overrides):
+    """`make run` (config/run.py) with the production-like environment."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PRODUCTION and not key.startswith(("DJANGO_", "PYTEST"))
+    }
+    environment.update(PRODUCTION, **overrides)
+    return subprocess.run(
+        [sys.executable, "-m", "config.run"],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.slow
+def test_make_run_names_an_unreachable_database_or_redis_in_one_line(closed_port):
+    result = run_portal(
+        {
+            "DATABASE_URL": f"postgres://portal:pw-s3cret@127.0.0.1:{closed_port}/portal",
+            "REDIS_URL": f"redis://:redis-s3cret@127.0.0.1:{closed_port}/0",
+        }
+    )
+    line = _one_line(result)
+    assert line == f"DATABASE_URL: cannot connect to 127.0.0.1:{closed_port} (Connection refused)"
+    assert "s3cret" not in result.stdout + result.stderr
+
+    # The database answers (the one these tests use), Redis does not: nothing is migrated.
+    result = run_portal(
+        {
+            "DATABASE_URL": settings.DATABASE_URL,
+            "REDIS_URL": f"redis://:redis-s3cret@127.0.0.1:{closed_port}/0",
+        }
+    )
+    line = _one_line(result)
+    assert line == f"REDIS_URL: cannot connect to 127.0.0.1:{closed_port} (Connection refused)"
+    assert "s3cret" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_make_run_rejects_a_bad_port_in_one_line():
+    line = _one_line(run_portal({"PORTAL_PORT": "80000"}))
+    assert line.startswith("Configuration error: PORTAL_PORT must be at most 65535")
+
+
+def test_service_checks_pass_against_the_running_servers_and_fail_by_name(closed_port):
+    services.check_database()
+    services.check_redis()
+    with pytest.raises(services.ServiceUnavailable) as caught:
+        services.check_redis(f"redis://:redis-s3cret@127.0.0.1:{closed_port}/0")
+    assert caught.value.code.startswith(f"REDIS_URL: cannot connect to 127.0.0.1:{closed_port} (")
+    assert "s3cret" not in caught.value.code
+
+
+# --- SITE_URL follows PORTAL_HOST / PORTAL_PORT in development --------------------------
+
+SHOW_LINKS = """
+import django
+django.setup()
+from django.conf import settings
+from notifications.emails import unsubscribe_url
+print(settings.SITE_URL)
+print(unsubscribe_url(user_id=1, kind="notifications.announcement", version=1))
+"""
+
+
+def _development_links(**overrides):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PRODUCTION and not key.startswith(("DJANGO_", "PYTEST", "PORTAL_"))
+    }
+    environment.update(
+        DATABASE_URL=settings.DATABASE_URL,
+        REDIS_URL=settings.REDIS_URL,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        **overrides,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_LINKS],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.slow
+def test_site_url_follows_portal_port_unless_set():
+    site_url, unsubscribe = _development_links(PORTAL_PORT="8123")
+    assert site_url == "http://127.0.0.1:8123"
+    assert unsubscribe.startswith("http://127.0.0.1:8123/notifications/unsubscribe/")
+    site_url, _unsubscribe = _development_links(PORTAL_HOST="0.0.0.0", PORTAL_PORT="8124")
+    assert site_url == "http://127.0.0.1:8124"  # every interface: links use the loopback
+    site_url, unsubscribe = _development_links(
+        PORTAL_PORT="8123", SITE_URL="https://portal.example.org/"
+    )
+    assert site_url == "https://portal.example.org"
+    assert unsubscribe.startswith("https://portal.example.org/notifications/unsubscribe/")
+    site_url, _unsubscribe = _development_links()
+    assert site_url == "http://127.0.0.1:8000"
+
+
+@pytest.mark.django_db
+def test_notification_e_mail_links_use_site_url(settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    member = UserFactory()
+    notification = notification_services.notify(
+        recipient=member,
+        kind="notifications.announcement",
+        payload={"title": "Workshop", "url": "/webinars/x/"},
+    )
+    message = build_notification_emails([notification])[notification.pk]
+    assert message.extra_headers["List-Unsubscribe"].startswith(
+        "<http://127.0.0.1:8123/notifications/unsubscribe/"
+    )
+    text = message.body
+    html = message.alternatives[0][0]
+    assert "http://127.0.0.1:8123/webinars/x/" in text
+    assert "http://127.0.0.1:8000" not in text + html
+    assert 'href="http://127.0.0.1:8123/' in html
