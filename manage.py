@@ -18,6 +18,7 @@ DATABASE_COMMANDS = {
     "portal_setup",
     "load_demo",
     "ensure_admin",
+    "runserver",
 }
 
 

@@ -160,6 +160,58 @@ def test_env_helpers_parse_and_reject(monkeypatch):
         env.get_int("X_INT", 1, minimum=1)
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("120/min", "120/min"), ("5/s", "5/s"), ("10 / hour", "10/hour"), ("1/day", "1/day")],
+)
+def test_rates_drf_understands_are_accepted(monkeypatch, value, expected):
+    monkeypatch.setenv("X_RATE", value)
+    assert env.get_rate("X_RATE", "1/min") == expected
+
+
+@pytest.mark.parametrize("value", ["lots", "0/min", "5/month", "5/", "/min", "-1/min", "5/m/ip"])
+def test_rates_drf_would_misread_are_rejected(monkeypatch, value):
+    monkeypatch.setenv("X_RATE", value)
+    with pytest.raises(ConfigurationError, match="X_RATE must be a rate like 120/min"):
+        env.get_rate("X_RATE", "1/min")
+
+
+def test_hosts_origins_urls_and_addresses(monkeypatch):
+    monkeypatch.setenv("X_HOSTS", "portal.example.org, .example.org,[::1],127.0.0.1,*")
+    assert env.get_hosts("X_HOSTS", []) == [
+        "portal.example.org",
+        ".example.org",
+        "[::1]",
+        "127.0.0.1",
+        "*",
+    ]
+    monkeypatch.setenv(
+        "X_ORIGINS", "https://portal.example.org,https://*.example.org,http://h:8123"
+    )
+    assert len(env.get_origins("X_ORIGINS")) == 3
+    monkeypatch.setenv("X_ORIGINS", "https://user:pw@portal.example.org")
+    with pytest.raises(ConfigurationError, match="X_ORIGINS must not contain a user name"):
+        env.get_origins("X_ORIGINS")
+    monkeypatch.setenv("X_URL", "ftp://portal.example.org")
+    with pytest.raises(ConfigurationError, match="X_URL must start with one of http, https"):
+        env.get_url("X_URL", None, {"http", "https"})
+    assert env.get_url("X_UNSET_URL", "http://d", {"http"}) == "http://d"
+    for good in ("Portal <noreply@example.org>", "noreply@example.org"):
+        monkeypatch.setenv("X_FROM", good)
+        assert env.get_email_address("X_FROM", "") == good
+    for host in ("127.0.0.1", "::1", "smtp.example.org", "0.0.0.0"):
+        monkeypatch.setenv("X_HOST", host)
+        assert env.get_host("X_HOST", "") == host
+    for host in ("smtp.example.org:25", "*", "a b"):
+        monkeypatch.setenv("X_HOST", host)
+        with pytest.raises(ConfigurationError, match="X_HOST must be a host name"):
+            env.get_host("X_HOST", "")
+    monkeypatch.setenv("X_INT", "70000")
+    with pytest.raises(ConfigurationError, match="X_INT must be at most 65535"):
+        env.get_int("X_INT", 1, maximum=65535)
+    assert env.local_url("::1", 8000) == "http://[::1]:8000"
+
+
 def test_email_url_forms():
     tls = parse_email_url("smtp+tls://user%40x.org:p%40ss@mail.example.org")["OPTIONS"]
     assert tls["host"] == "mail.example.org"
