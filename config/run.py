@@ -6,6 +6,10 @@ local administrator exists, then runs the web server, a Celery worker and the
 Celery beat scheduler under honcho. When honcho stops (Ctrl-C), this process
 exits and the embedded servers stop with it (unless another process still uses
 them).
+
+The web server listens on PORTAL_HOST:PORTAL_PORT (127.0.0.1:8000); unless
+SITE_URL is set, the links in e-mails and feeds point there. A bad setting, or a
+database or Redis that cannot be reached, stops it with one line before any step.
 """
 
 from __future__ import annotations
