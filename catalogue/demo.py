@@ -1,8 +1,10 @@
 """Sample solutions drawn from the topics the source mentions. Every one is marked as a sample:
 the titles and texts are illustrations written for the demonstration, not documented facts.
 
-Idempotent: a sample is created once (matched by its address) and moved through the
-vetting workflow by the same services a person would use.
+Only adds what is missing: a sample is created once (matched by its address) and moved
+through the vetting workflow by the same services a person would use; an existing one is never
+changed. ``load_demo --reset`` deletes the samples nobody else's rows depend on, to create them
+again.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 
 from accounts.models import User
+from core.demo_support import creating, delete_samples
 from hubs.models import Hub, PriorityArea
 
 from . import services
@@ -192,11 +195,11 @@ def _sample_user(email: str, name: str, group: str | None = None) -> User:
     if created:
         user.set_unusable_password()
         user.save()
-    EmailAddress.objects.get_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        if group:
+            user.groups.add(Group.objects.get(name=group))
     return user
 
 
@@ -205,61 +208,78 @@ def load() -> None:
     reviewer = _sample_user("sample.reviewer@example.org", "Sample reviewer", "Reviewers")
     curator = _sample_user("sample.curator@example.org", "Sample curator", "Curators")
     criteria = list(Criterion.objects.filter(is_active=True))
+    existing = set(
+        Solution.objects.filter(slug__in=[s["slug"] for s in SAMPLES]).values_list(
+            "slug", flat=True
+        )
+    )
     for sample in SAMPLES:
-        if Solution.objects.filter(slug=sample["slug"]).exists():
+        if sample["slug"] in existing:
             continue
-        hub = Hub.objects.get(slug=sample["hub"])
-        hub.editors.add(editor)
-        revision = services.solution_create(
-            hub=hub,
-            user=editor,
-            data={
-                "title": sample["title"],
-                "summary": sample["summary"],
-                "country": sample["country"],
-                "priority_area": PriorityArea.objects.get(slug=sample["area"]),
-                "original_language": sample["language"],
-                "translations": sample.get("translations", {}),
-                "modalities": sample["modalities"],
-                "challenge": "Sample record: " + sample["summary"],
-                "description": sample["summary"],
-                "results": "Sample record: results would be stated here with figures and evidence.",
-                "lessons_learned": "Sample record: lessons, including what did not work, would be stated here.",
-                "blocks": [{"title": sample["title"], "description": sample["summary"]}],
-            },
+        with creating(f"sample solution {sample['slug']}"):
+            _create(sample, editor, reviewer, curator, criteria)
+
+
+def reset() -> None:
+    delete_samples(
+        Solution.objects.filter(is_sample=True, slug__in=[s["slug"] for s in SAMPLES]),
+        "sample solution",
+    )
+
+
+def _create(sample: dict, editor: User, reviewer: User, curator: User, criteria) -> None:
+    hub = Hub.objects.get(slug=sample["hub"])
+    hub.editors.add(editor)
+    revision = services.solution_create(
+        hub=hub,
+        user=editor,
+        data={
+            "title": sample["title"],
+            "summary": sample["summary"],
+            "country": sample["country"],
+            "priority_area": PriorityArea.objects.get(slug=sample["area"]),
+            "original_language": sample["language"],
+            "translations": sample.get("translations", {}),
+            "modalities": sample["modalities"],
+            "challenge": "Sample record: " + sample["summary"],
+            "description": sample["summary"],
+            "results": "Sample record: results would be stated here with figures and evidence.",
+            "lessons_learned": "Sample record: lessons, including what did not work, would be stated here.",
+            "blocks": [{"title": sample["title"], "description": sample["summary"]}],
+        },
+    )
+    revision.solution.slug = sample["slug"]
+    revision.solution.is_sample = True
+    revision.solution.save(update_fields=["slug", "is_sample"])
+    revision.sdgs.set(SDG.objects.filter(number__in=sample["sdgs"]))
+    revision.tags.set(sample["tags"])
+    state = sample["state"]
+    if state == "draft":
+        return
+    services.revision_submit(revision=revision, user=editor)
+    if state == "submitted":
+        return
+    services.editorial_claim(revision=revision, reviewer=reviewer)
+    if state == "changes_requested":
+        services.editorial_decide(
+            revision=revision, reviewer=reviewer, passed=False, comment="Please add figures."
         )
-        revision.solution.slug = sample["slug"]
-        revision.solution.is_sample = True
-        revision.solution.save(update_fields=["slug", "is_sample"])
-        revision.sdgs.set(SDG.objects.filter(number__in=sample["sdgs"]))
-        revision.tags.set(sample["tags"])
-        state = sample["state"]
-        if state == "draft":
-            continue
-        services.revision_submit(revision=revision, user=editor)
-        if state == "submitted":
-            continue
-        services.editorial_claim(revision=revision, reviewer=reviewer)
-        if state == "changes_requested":
-            services.editorial_decide(
-                revision=revision, reviewer=reviewer, passed=False, comment="Please add figures."
-            )
-            continue
-        services.editorial_decide(revision=revision, reviewer=reviewer, passed=True)
-        services.expert_review(
-            revision=revision,
-            reviewer=reviewer,
-            assessments={
-                c.slug: {
-                    "rating": "met",
-                    "justification": "Sample assessment for the demonstration.",
-                }
-                for c in criteria
-            },
-            recommendation="reject" if state == "rejected" else "vet",
-        )
-        if state == "expert_review":
-            continue
-        services.revision_decide(
-            revision=revision, curator=curator, decision="reject" if state == "rejected" else "vet"
-        )
+        return
+    services.editorial_decide(revision=revision, reviewer=reviewer, passed=True)
+    services.expert_review(
+        revision=revision,
+        reviewer=reviewer,
+        assessments={
+            c.slug: {
+                "rating": "met",
+                "justification": "Sample assessment for the demonstration.",
+            }
+            for c in criteria
+        },
+        recommendation="reject" if state == "rejected" else "vet",
+    )
+    if state == "expert_review":
+        return
+    services.revision_decide(
+        revision=revision, curator=curator, decision="reject" if state == "rejected" else "vet"
+    )

@@ -2,7 +2,10 @@
 
 The monthly themes, regional chapters and living laboratories the source names, with only the
 facts it states; a theme for the current month; and sample members, threads, blog posts and
-emerging solutions, all marked as samples. Idempotent: records are matched on a stable key.
+emerging solutions, all marked as samples. Only adds what is missing: records are matched on a
+stable key (month, slug, e-mail, title) and an existing one is never changed, memberships
+included. ``load_demo --reset`` puts the themes, chapters and labs back in place and deletes
+the sample threads, blog posts and lessons nobody else's rows depend on, to create them again.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import User
+from core.demo_support import creating, delete_samples, note
 
 from . import services
 from .models import (
@@ -109,17 +113,26 @@ def _person(email: str, name: str, organisation: str) -> User:
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    EmailAddress.objects.get_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
     services.profile_for(user)
+    user.demo_created = created
     return user
 
 
-def _thread(category: Category, author: User, title: str, posts: list[tuple[User, str]]) -> Thread:
+def _thread(
+    category: Category, author: User, title: str, posts: list[tuple[User, str]]
+) -> Thread | None:
     thread = Thread.objects.filter(category=category, title=title, is_sample=True).first()
     if thread:
         return thread
+    with creating(f"sample thread “{title}”"):
+        return _new_thread(category, author, title, posts)
+    return None
+
+
+def _new_thread(category: Category, author: User, title: str, posts) -> Thread:
     now = timezone.now()
     thread = Thread.objects.create(
         category=category,
@@ -149,6 +162,11 @@ def _thread(category: Category, author: User, title: str, posts: list[tuple[User
 def _blog_post(author: User, slug: str, title: str, theme: Theme | None, tags, body: str) -> None:
     if BlogPost.objects.filter(slug=slug).exists():
         return
+    with creating(f"sample blog post {slug}"):
+        _new_blog_post(author, slug, title, theme, tags, body)
+
+
+def _new_blog_post(author: User, slug: str, title: str, theme, tags, body: str) -> None:
     thread = Thread.objects.create(
         category=services._blog_category(),
         theme=theme,
@@ -170,35 +188,32 @@ def _blog_post(author: User, slug: str, title: str, theme: Theme | None, tags, b
     )
 
 
+def _theme_values(title: str, is_sample: bool) -> dict:
+    return {"title": title, "is_sample": is_sample}
+
+
 def load() -> None:
     themes = {}
     for month, title, is_sample in THEMES:
-        theme, _ = Theme.objects.update_or_create(
-            month=month, defaults={"title": title, "is_sample": is_sample}
+        theme, _ = Theme.objects.get_or_create(
+            month=month, defaults=_theme_values(title, is_sample)
         )
         services.category_ensure(theme=theme)
         themes[month] = theme
     current_month = datetime.now(UTC).strftime("%Y-%m")
-    current, _ = Theme.objects.get_or_create(
-        month=current_month,
-        defaults={
-            "title": "Knowledge Exchange in Practice (sample theme)",
-            "summary": "A sample theme for this month, so the home page has one to show.",
-            "introduction": "Share what worked and what did not in your latest exchange.\n\n"
-            + SAMPLE_NOTE,
-            "is_sample": True,
-        },
-    )
+    current, _ = Theme.objects.get_or_create(month=current_month, defaults=CURRENT_THEME)
     services.category_ensure(theme=current)
 
-    chapters = {}
+    chapters, new_chapters = {}, set()
     for data in CHAPTERS:
-        chapter, _ = Chapter.objects.update_or_create(slug=data["slug"], defaults=data)
+        chapter, created = Chapter.objects.get_or_create(slug=data["slug"], defaults=data)
         services.category_ensure(chapter=chapter)
         chapters[chapter.slug] = chapter
+        if created:
+            new_chapters.add(chapter.slug)
     labs = {}
     for data in LABS:
-        lab, _ = LivingLab.objects.update_or_create(slug=data["slug"], defaults=data)
+        lab, _ = LivingLab.objects.get_or_create(slug=data["slug"], defaults=data)
         services.category_ensure(lab=lab)
         labs[lab.slug] = lab
 
@@ -206,14 +221,15 @@ def load() -> None:
     authors = Group.objects.filter(name="Expert authors").first()
     for email, name, organisation, is_author in SAMPLE_PEOPLE:
         people[email] = _person(email, name, organisation)
-        if is_author and authors:
+        if is_author and authors and people[email].demo_created:
             people[email].groups.add(authors)
     failforward = people["sample.failforward@example.org"]
     fluyt = people["sample.fluyt@example.org"]
     isdb = people["sample.isdb@example.org"]
     member = people["sample.member@example.org"]
-    chapters["asia-pacific"].members.add(member)
-    chapters["asia-pacific"].coordinators.add(isdb)
+    if "asia-pacific" in new_chapters:
+        chapters["asia-pacific"].members.add(member)
+        chapters["asia-pacific"].coordinators.add(isdb)
 
     failure = themes["2013-06"]
     _thread(
@@ -231,12 +247,16 @@ def load() -> None:
             ),
         ],
     )
-    _thread(
-        Category.objects.get(slug="general"),
-        fluyt,
-        "Introduce yourself (sample)",
-        [(fluyt, "Say who you are and which exchange you are working on.")],
-    )
+    general = Category.objects.filter(slug="general").first()
+    if general is None:
+        note("Skipped sample thread “Introduce yourself (sample)”: no forum “general”.")
+    else:
+        _thread(
+            general,
+            fluyt,
+            "Introduce yourself (sample)",
+            [(fluyt, "Say who you are and which exchange you are working on.")],
+        )
     _thread(
         chapters["asia-pacific"].category,
         isdb,
@@ -276,12 +296,51 @@ def load() -> None:
     )
 
     for lab in labs.values():
-        EmergingSolution.objects.get_or_create(
+        if EmergingSolution.objects.filter(lab=lab, is_sample=True).exists():
+            continue
+        EmergingSolution.objects.create(
             lab=lab,
             title="Sample emerging lesson",
-            defaults={
-                "description": "An invented example of a lesson members can endorse.\n\n"
-                + SAMPLE_NOTE,
-                "is_sample": True,
-            },
+            description="An invented example of a lesson members can endorse.\n\n" + SAMPLE_NOTE,
+            is_sample=True,
         )
+
+
+CURRENT_THEME = {
+    "title": "Knowledge Exchange in Practice (sample theme)",
+    "summary": "A sample theme for this month, so the home page has one to show.",
+    "introduction": "Share what worked and what did not in your latest exchange.\n\n" + SAMPLE_NOTE,
+    "is_sample": True,
+}
+
+SAMPLE_THREAD_TITLES = [
+    "What did your last failed exchange teach you? (sample)",
+    "Introduce yourself (sample)",
+    "Chapter kick-off meeting (sample)",
+    "Lesson: agree roles before the emergency (sample)",
+]
+BLOG_SLUGS = ["sample-admitting-failure", "sample-designing-exchanges", "sample-reverse-linkage"]
+
+
+def reset() -> None:
+    """Themes, chapters and labs back in place; sample threads and posts deleted (when safe)."""
+    for month, title, is_sample in THEMES:
+        Theme.objects.filter(month=month).update(**_theme_values(title, is_sample))
+    Theme.objects.filter(month=datetime.now(UTC).strftime("%Y-%m"), is_sample=True).update(
+        **CURRENT_THEME
+    )
+    for data in CHAPTERS:
+        Chapter.objects.filter(slug=data["slug"]).update(**data)
+    for data in LABS:
+        LivingLab.objects.filter(slug=data["slug"]).update(**data)
+    for email, name, organisation, _is_author in SAMPLE_PEOPLE:
+        User.objects.filter(email=email).update(name=name, organisation=organisation)
+    for post in BlogPost.objects.filter(slug__in=BLOG_SLUGS, is_sample=True):
+        comments = Thread.objects.filter(pk=post.thread_id, is_sample=True)
+        if post.thread_id and not delete_samples(comments, "comments of sample blog post"):
+            continue
+        delete_samples(BlogPost.objects.filter(pk=post.pk), "sample blog post")
+    delete_samples(
+        Thread.objects.filter(title__in=SAMPLE_THREAD_TITLES, is_sample=True), "sample thread"
+    )
+    delete_samples(EmergingSolution.objects.filter(is_sample=True), "sample emerging lesson")

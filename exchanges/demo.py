@@ -3,8 +3,9 @@ sample (``is_sample``) and its text says so: the people, figures and dates are i
 to show how the loop from demand to evidence works, not documented facts.
 
 Built with the hubs and sample solutions of hubs.demo and catalogue.demo, through the same
-services a person would use. Idempotent: a sample that exists (matched by its title) is
-left as it is.
+services a person would use. Only adds what is missing: a sample that exists (matched by its
+title) is left as it is, whatever people did with it since; ``load_demo --reset`` deletes the
+samples nobody else's rows depend on, to create them again.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import User
 from catalogue.models import SDG, Solution
+from core.demo_support import creating, delete_samples
 from hubs.models import Hub, PriorityArea
 
 from . import services
@@ -35,11 +37,11 @@ def _user(email: str, name: str, group: str | None = None) -> User:
     if created:
         user.set_unusable_password()
         user.save()
-    EmailAddress.objects.get_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        if group:
+            user.groups.add(Group.objects.get(name=group))
     return user
 
 
@@ -58,8 +60,8 @@ def _solutions(*slugs: str) -> list[Solution]:
 def _editor_of(*slugs: str) -> User:
     """The sample editor of catalogue.demo, made an editor of these hubs too."""
     editor = _user("sample.editor@example.org", "Sample hub editor")
-    for slug in slugs:
-        _hub(slug).editors.add(editor)
+    for hub in Hub.objects.filter(slug__in=slugs):
+        hub.editors.add(editor)
     return editor
 
 
@@ -376,53 +378,89 @@ def _direct(editor: User) -> None:
     for sample in DIRECT:
         if _exists(Exchange, sample["title"]):
             continue
-        recipient_hub = _hub(sample["recipient_hub"]) if sample.get("recipient_hub") else None
-        start = sample["start_date"]
-        now = _at(start.year, start.month, start.day)
-        exchange = services.exchange_record(
+        with creating(f"sample exchange “{sample['title']}”"):
+            _direct_one(editor, sample)
+
+
+def _direct_one(editor: User, sample: dict) -> None:
+    recipient_hub = _hub(sample["recipient_hub"]) if sample.get("recipient_hub") else None
+    start = sample["start_date"]
+    now = _at(start.year, start.month, start.day)
+    exchange = services.exchange_record(
+        user=editor,
+        data={
+            "title": sample["title"],
+            "provider_hubs": [_hub(slug) for slug in sample["provider_hubs"]],
+            "provider_institution": sample["provider_institution"],
+            "provider_country": sample["provider_country"],
+            "recipient_hub": recipient_hub,
+            "recipient_institution": sample["recipient_institution"],
+            "recipient_country": sample["recipient_country"],
+            "priority_area": _area(sample["area"]),
+            "solutions": _solutions(*sample["solutions"]),
+            "modality": sample["modality"],
+            "start_date": start,
+            "end_date": sample.get("end_date"),
+            "objectives": SAMPLE + "Objectives would be stated here.",
+            "status": sample["status"],
+            "financing": sample["financing"],
+        },
+        now=now,
+    )
+    Exchange.objects.filter(pk=exchange.pk).update(is_sample=True)
+    for side, outcome, description in sample["results"]:
+        services.result_report(
+            exchange=exchange,
             user=editor,
-            data={
-                "title": sample["title"],
-                "provider_hubs": [_hub(slug) for slug in sample["provider_hubs"]],
-                "provider_institution": sample["provider_institution"],
-                "provider_country": sample["provider_country"],
-                "recipient_hub": recipient_hub,
-                "recipient_institution": sample["recipient_institution"],
-                "recipient_country": sample["recipient_country"],
-                "priority_area": _area(sample["area"]),
-                "solutions": _solutions(*sample["solutions"]),
-                "modality": sample["modality"],
-                "start_date": start,
-                "end_date": sample.get("end_date"),
-                "objectives": SAMPLE + "Objectives would be stated here.",
-                "status": sample["status"],
-                "financing": sample["financing"],
-            },
-            now=now,
+            data={"side": side, "outcome": outcome, "description": SAMPLE + description},
+            now=now + datetime.timedelta(days=60),
         )
-        Exchange.objects.filter(pk=exchange.pk).update(is_sample=True)
-        for side, outcome, description in sample["results"]:
-            services.result_report(
-                exchange=exchange,
-                user=editor,
-                data={"side": side, "outcome": outcome, "description": SAMPLE + description},
-                now=now + datetime.timedelta(days=60),
-            )
-        if sample.get("cancel"):
-            services.exchange_set_status(
-                exchange=exchange, user=editor, status="cancelled", now=now
-            )
+    if sample.get("cancel"):
+        services.exchange_set_status(exchange=exchange, user=editor, status="cancelled", now=now)
+
+
+REQUEST_TITLES = [
+    "Human milk banks for maternity hospitals in Maputo",
+    "Early warning for floods in river villages",
+    "Budget reform in a post-conflict ministry of finance",
+    "School meals bought from family farmers",
+]
+
+
+def _missing() -> bool:
+    requests = KnowledgeRequest.objects.filter(title__in=REQUEST_TITLES, is_sample=True)
+    exchanges = Exchange.objects.filter(title__in=[s["title"] for s in DIRECT], is_sample=True)
+    return requests.count() < len(REQUEST_TITLES) or exchanges.count() < len(DIRECT)
+
+
+def reset() -> None:
+    delete_samples(
+        Exchange.objects.filter(is_sample=True, title__in=[s["title"] for s in DIRECT]),
+        "sample exchange",
+    )
+    requests = KnowledgeRequest.objects.filter(is_sample=True, title__in=REQUEST_TITLES)
+    delete_samples(Exchange.objects.filter(is_sample=True, request__in=requests), "sample exchange")
+    delete_samples(
+        KnowledgeRequest.objects.filter(is_sample=True, title__in=REQUEST_TITLES),
+        "sample request",
+    )
 
 
 def load() -> None:
+    if not _missing():
+        return  # nothing to add: not even the sample editor's hub memberships are touched
     curator = _user("sample.curator@example.org", "Sample curator", "Curators")
     requester = _user("sample.requester@example.org", "Sample requester")
     editor = _editor_of(
         "fiocruz", "amexcid", "embrapa", "abc-brazil", "indonesia-coordinating-team",
         "apc-colombia", "semarnat", "cabri",
     )  # fmt: skip
-    _milk_banks(requester, editor, curator)
-    _declined(requester, editor, curator)
-    _restricted(requester, curator)
-    _open(requester, editor)
+    with creating("sample request “Human milk banks for maternity hospitals in Maputo”"):
+        _milk_banks(requester, editor, curator)
+    with creating("sample request “Early warning for floods in river villages”"):
+        _declined(requester, editor, curator)
+    with creating("sample request “Budget reform in a post-conflict ministry of finance”"):
+        _restricted(requester, curator)
+    with creating("sample request “School meals bought from family farmers”"):
+        _open(requester, editor)
     _direct(editor)

@@ -1,10 +1,13 @@
 """Demonstration data: the knowledge hubs the source study describes, with only the facts it states.
 
 Fields the source says nothing about stay empty (the completeness indicator shows them).
-Idempotent: records are matched on their slug and brought up to date.
+Only adds what is missing: a hub is matched on its slug and, once it exists, never changed
+again by ``load_demo`` (people edit hubs); ``load_demo --reset`` puts these values back.
 """
 
 from __future__ import annotations
+
+from core.demo_support import creating
 
 from .models import Hub, PriorityArea
 
@@ -206,12 +209,37 @@ HUBS = [
 ]
 
 
+def _values(record: dict) -> tuple[str, dict, list[str]]:
+    record = dict(record)
+    slug = record.pop("slug")
+    areas = record.pop("areas", [])
+    return slug, {"is_published": True, "is_sample": False, **record}, areas
+
+
 def load() -> None:
+    existing = set(
+        Hub.objects.filter(slug__in=[r["slug"] for r in HUBS]).values_list("slug", flat=True)
+    )
     for record in HUBS:
-        record = dict(record)
-        slug = record.pop("slug")
-        areas = record.pop("areas", [])
-        defaults = {"is_published": True, "is_sample": False, **record}
-        hub, _created = Hub.objects.update_or_create(slug=slug, defaults=defaults)
+        slug, values, areas = _values(record)
+        if slug in existing:
+            continue
+        with creating(f"hub {slug}"):
+            hub = Hub(slug=slug, **values)
+            hub.full_clean()
+            hub.save()
+            hub.priority_areas.set(PriorityArea.objects.filter(slug__in=areas))
+
+
+def reset() -> None:
+    """Put the demonstration hubs' values back (in place: members' rows hang on hubs)."""
+    for record in HUBS:
+        slug, values, areas = _values(record)
+        hub = Hub.objects.filter(slug=slug).first()
+        if hub is None:
+            continue  # load() creates it again
+        for field, value in values.items():
+            setattr(hub, field, value)
         hub.full_clean()
+        hub.save()
         hub.priority_areas.set(PriorityArea.objects.filter(slug__in=areas))

@@ -3,8 +3,12 @@ Asia-Pacific Finance and Development Center in Shanghai and NASA, and private-se
 knowledge managers from 3M, Caterpillar and ConocoPhillips.
 
 The organisations are the source's; the people, titles, dates and links are invented, so
-every record is marked ``is_sample``. Dates are relative to the day of loading: some past
-with recordings, some upcoming. Idempotent (update_or_create on stable keys).
+every record is marked ``is_sample``. Dates are relative to the day a sample is first created:
+some past with recordings, some upcoming. Only adds what is missing (matched on the slug, the
+speaker's name and organisation): an existing webinar is never changed, so its date is not
+moved either, and sample webinars that were upcoming become past ones as time goes by.
+``load_demo --reset`` puts the sample webinars back to their values, dates relative to that
+day, in place through ``webinar_save`` (SEQUENCE bumped, registrants told).
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.utils import timezone
 
+from core.demo_support import creating
+
+from . import services
 from .models import Speaker, Webinar, WebinarSpeaker
 
 SPEAKERS = {
@@ -119,47 +126,86 @@ def _at(days: int, hour: int) -> datetime:
     return datetime.combine(today + timedelta(days=days), time(hour), tzinfo=UTC)
 
 
-def load() -> None:
+def _speaker_values(key: str) -> tuple[dict, dict]:
+    name, organisation, sector = SPEAKERS[key]
+    return {"name": name, "organisation": organisation}, {
+        "sector": sector,
+        "is_sample": True,
+        "bio": f"A sample speaker standing for the experts of {organisation}.",
+    }
+
+
+def _webinar_values(data: dict) -> dict:
+    starts_at = _at(data["days"], data["hour"])
+    past = data["days"] < 0
+    return {
+        "title": data["title"],
+        "description": data["description"],
+        "host_organisation": data["host_organisation"],
+        "host_time_zone": data["host_time_zone"],
+        "language": data["language"],
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(minutes=90),
+        "capacity": data["capacity"],
+        "join_url": f"https://meet.example.org/{data['slug']}",
+        "status": Webinar.Status.FINISHED if past else Webinar.Status.SCHEDULED,
+        "recording_url": f"https://video.example.org/{data['slug']}" if data["recording"] else "",
+        "materials": "- Slides (sample)\n- Reading list (sample)" if past else "",
+        "is_sample": True,
+        "is_published": True,
+        **_links(data["slug"]),
+    }
+
+
+def _speakers() -> dict[str, Speaker]:
     speakers = {}
-    for key, (name, organisation, sector) in SPEAKERS.items():
-        speakers[key], _created = Speaker.objects.update_or_create(
-            name=name,
-            organisation=organisation,
-            defaults={
-                "sector": sector,
-                "is_sample": True,
-                "bio": f"A sample speaker standing for the experts of {organisation}.",
-            },
+    for key in SPEAKERS:
+        lookup, defaults = _speaker_values(key)
+        speakers[key], _created = Speaker.objects.get_or_create(**lookup, defaults=defaults)
+    return speakers
+
+
+def load() -> None:
+    existing = set(
+        Webinar.objects.filter(slug__in=[w["slug"] for w in WEBINARS]).values_list(
+            "slug", flat=True
         )
+    )
+    if len(existing) == len(WEBINARS):
+        return
+    speakers = _speakers()
     for data in WEBINARS:
-        starts_at = _at(data["days"], data["hour"])
-        past = data["days"] < 0
-        webinar, _created = Webinar.objects.update_or_create(
-            slug=data["slug"],
-            defaults={
-                "title": data["title"],
-                "description": data["description"],
-                "host_organisation": data["host_organisation"],
-                "host_time_zone": data["host_time_zone"],
-                "language": data["language"],
-                "starts_at": starts_at,
-                "ends_at": starts_at + timedelta(minutes=90),
-                "capacity": data["capacity"],
-                "join_url": f"https://meet.example.org/{data['slug']}",
-                "status": Webinar.Status.FINISHED if past else Webinar.Status.SCHEDULED,
-                "recording_url": (
-                    f"https://video.example.org/{data['slug']}" if data["recording"] else ""
-                ),
-                "materials": "- Slides (sample)\n- Reading list (sample)" if past else "",
-                "is_sample": True,
-                "is_published": True,
-                **_links(data["slug"]),
-            },
-        )
-        for order, key in enumerate(data["speakers"]):
-            WebinarSpeaker.objects.update_or_create(
-                webinar=webinar, speaker=speakers[key], defaults={"order": order}
+        if data["slug"] in existing:
+            continue
+        with creating(f"sample webinar {data['slug']}"):
+            webinar = services.webinar_save(
+                webinar=Webinar(slug=data["slug"], **_webinar_values(data)), changed_fields=[]
             )
+            WebinarSpeaker.objects.bulk_create(
+                WebinarSpeaker(webinar=webinar, speaker=speakers[key], order=order)
+                for order, key in enumerate(data["speakers"])
+            )
+
+
+def reset() -> None:
+    """Sample webinars back to their values in place: members' registrations hang on them."""
+    for key in SPEAKERS:
+        lookup, defaults = _speaker_values(key)
+        Speaker.objects.filter(**lookup).update(**defaults)
+    speakers = _speakers()
+    for data in WEBINARS:
+        webinar = Webinar.objects.filter(slug=data["slug"], is_sample=True).first()
+        if webinar is None:
+            continue  # load() creates it again
+        values = _webinar_values(data)
+        for field, value in values.items():
+            setattr(webinar, field, value)
+        services.webinar_save(webinar=webinar, changed_fields=list(values))
+        WebinarSpeaker.objects.filter(webinar=webinar).delete()
+        WebinarSpeaker.objects.bulk_create(
+            WebinarSpeaker(webinar=webinar, speaker=speakers[key], order=order)
+            for order, key in enumerate(data["speakers"])
+        )
 
 
 # Which community pages and hub each sample webinar belongs to (when those records exist).
