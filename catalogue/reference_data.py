@@ -63,7 +63,7 @@ def ensure_sdgs(apps) -> None:
     if SDG.objects.count() == len(SDGS):
         return
     for number, title in SDGS:
-        SDG.objects.update_or_create(number=number, defaults={"title": title})
+        SDG.objects.get_or_create(number=number, defaults={"title": title})  # edits are kept
 
 
 def ensure_criteria(apps) -> None:

@@ -333,8 +333,16 @@ def reset() -> None:
         Chapter.objects.filter(slug=data["slug"]).update(**data)
     for data in LABS:
         LivingLab.objects.filter(slug=data["slug"]).update(**data)
-    for email, name, organisation, _is_author in SAMPLE_PEOPLE:
+    authors = Group.objects.filter(name="Expert authors").first()
+    for email, name, organisation, is_author in SAMPLE_PEOPLE:
         User.objects.filter(email=email).update(name=name, organisation=organisation)
+        person = User.objects.filter(email=email).first()
+        if person and is_author and authors:
+            person.groups.add(authors)
+    asia = Chapter.objects.filter(slug="asia-pacific").first()
+    if asia:
+        asia.members.add(*User.objects.filter(email="sample.member@example.org"))
+        asia.coordinators.add(*User.objects.filter(email="sample.isdb@example.org"))
     for post in BlogPost.objects.filter(slug__in=BLOG_SLUGS, is_sample=True):
         comments = Thread.objects.filter(pk=post.thread_id, is_sample=True)
         if post.thread_id and not delete_samples(comments, "comments of sample blog post"):

@@ -142,7 +142,7 @@ def ensure_priority_areas(apps) -> None:
     if PriorityArea.objects.exists():
         return
     for position, (slug, name, translations) in enumerate(AREAS):
-        PriorityArea.objects.update_or_create(
+        PriorityArea.objects.get_or_create(
             slug=slug, defaults={"name": name, "translations": translations, "position": position}
         )
 
