@@ -124,6 +124,7 @@ def test_load_demo_keeps_what_people_changed_and_duplicates_nothing(db, curator,
 
 def test_reset_restores_the_demonstration_values_and_keeps_members_rows(db, curator, member):
     _load()
+    webinar_services.webinar_register(webinar=Webinar.objects.get(slug=WEBINAR), user=member)
     fresh = _counts()
     sequence = _change_everything(curator, member)
     # What the member added, which a reset keeps: their reply, and the profile it gave them.
@@ -138,6 +139,8 @@ def test_reset_restores_the_demonstration_values_and_keeps_members_rows(db, cura
     webinar = Webinar.objects.get(slug=WEBINAR)
     assert webinar.status == Webinar.Status.SCHEDULED
     assert webinar.sequence > sequence  # calendars learn that it is back
+    # Restored in place: the member's registration is still there.
+    assert webinar.registrations.filter(user=member).exists()
     assert Hub.objects.get(slug="fiocruz").name == "Oswaldo Cruz Foundation"
     draft = Solution.objects.get(slug="statistics-modernisation").revisions.get()
     assert draft.title == "Modernización de las estadísticas nacionales"
