@@ -238,8 +238,9 @@ def reset() -> None:
         hub = Hub.objects.filter(slug=slug).first()
         if hub is None:
             continue  # load() creates it again
-        for field, value in values.items():
-            setattr(hub, field, value)
-        hub.full_clean()
-        hub.save()
-        hub.priority_areas.set(PriorityArea.objects.filter(slug__in=areas))
+        with creating(f"restoring hub {slug}"):
+            for field, value in values.items():
+                setattr(hub, field, value)
+            hub.full_clean()
+            hub.save()
+            hub.priority_areas.set(PriorityArea.objects.filter(slug__in=areas))

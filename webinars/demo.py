@@ -197,15 +197,16 @@ def reset() -> None:
         webinar = Webinar.objects.filter(slug=data["slug"], is_sample=True).first()
         if webinar is None:
             continue  # load() creates it again
-        values = _webinar_values(data)
-        for field, value in values.items():
-            setattr(webinar, field, value)
-        services.webinar_save(webinar=webinar, changed_fields=list(values))
-        WebinarSpeaker.objects.filter(webinar=webinar).delete()
-        WebinarSpeaker.objects.bulk_create(
-            WebinarSpeaker(webinar=webinar, speaker=speakers[key], order=order)
-            for order, key in enumerate(data["speakers"])
-        )
+        with creating(f"restoring sample webinar {data['slug']}"):
+            values = _webinar_values(data)
+            for field, value in values.items():
+                setattr(webinar, field, value)
+            services.webinar_save(webinar=webinar, changed_fields=list(values))
+            WebinarSpeaker.objects.filter(webinar=webinar).delete()
+            WebinarSpeaker.objects.bulk_create(
+                WebinarSpeaker(webinar=webinar, speaker=speakers[key], order=order)
+                for order, key in enumerate(data["speakers"])
+            )
 
 
 # Which community pages and hub each sample webinar belongs to (when those records exist).
