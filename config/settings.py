@@ -180,7 +180,8 @@ else:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis, answering as an empty cache while Redis is down (core/cache.py).
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "portal",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
