@@ -70,6 +70,41 @@ def reviewer(db):
     return user
 
 
+# A hub, its editor, a draft self-assessment and a solution revision (the upload tests).
+
+
+@pytest.fixture
+def hub(db):
+    from .factories_hubs import HubFactory
+
+    return HubFactory(name="Agency for Cooperation")
+
+
+@pytest.fixture
+def editor(hub):
+    user = UserFactory()
+    hub.editors.add(user)
+    return user
+
+
+@pytest.fixture
+def draft(hub, editor):
+    """A draft self-assessment, its first question and the URL of its first pillar."""
+    from hubs import assessment_services
+
+    assessment = assessment_services.assessment_start(hub=hub, user=editor)
+    pillar = assessment.questionnaire.pillars.order_by("position").first()
+    question = pillar.questions.order_by("position").first()
+    return assessment, question, f"{assessment.get_absolute_url()}?pillar={pillar.code}"
+
+
+@pytest.fixture
+def revision(hub, editor):
+    from catalogue import services as catalogue_services
+
+    return catalogue_services.solution_create(hub=hub, user=editor, data={"title": "Milk banks"})
+
+
 @pytest.fixture
 def member_client(client, member):
     client.force_login(member)

@@ -20,19 +20,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
-from PIL import Image
 
-from catalogue import services as catalogue_services
 from catalogue.models import Attachment
 from core.csv_export import csv_response, safe_cell
 from core.uploads import check_upload
-from hubs import assessment_services
 from hubs.models import Answer
 
 from .browser import log_in
-from .factories import UserFactory
 from .factories_community import ThemeFactory
-from .factories_hubs import HubFactory
+from .uploads_support import image_bytes, post_evidence, read
 
 SANDBOX = "default-src 'none'; sandbox"
 
@@ -40,51 +36,6 @@ SANDBOX = "default-src 'none'; sandbox"
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _png(size=(8, 8)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "teal").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _read(client, url):
-    response = client.get(url)
-    if response.streaming:
-        response.body = b"".join(response.streaming_content)
-    return response
-
-
-@pytest.fixture
-def hub(db):
-    return HubFactory(name="Agency for Cooperation")
-
-
-@pytest.fixture
-def editor(hub):
-    user = UserFactory()
-    hub.editors.add(user)
-    return user
-
-
-@pytest.fixture
-def draft(hub, editor):
-    assessment = assessment_services.assessment_start(hub=hub, user=editor)
-    pillar = assessment.questionnaire.pillars.order_by("position").first()
-    question = pillar.questions.order_by("position").first()
-    return assessment, question, f"{assessment.get_absolute_url()}?pillar={pillar.code}"
-
-
-@pytest.fixture
-def revision(hub, editor):
-    return catalogue_services.solution_create(hub=hub, user=editor, data={"title": "Milk banks"})
-
-
-def _post_evidence(client, draft, upload):
-    _assessment, question, url = draft
-    return client.post(
-        url, {f"q{question.pk}_level": "2", f"q{question.pk}_evidence_file": upload, "save": "1"}
-    )
 
 
 # --- Markup the content check missed ------------------------------------------------------
@@ -115,7 +66,7 @@ def test_spelt_out_markup_is_refused(kind, policy):
 @pytest.mark.parametrize("kind", EVASIONS)
 def test_spelt_out_markup_is_refused_through_the_pages(client, draft, revision, editor, kind):
     client.force_login(editor)
-    response = _post_evidence(client, draft, SimpleUploadedFile("report.pdf", EVASIONS[kind]))
+    response = post_evidence(client, draft, SimpleUploadedFile("report.pdf", EVASIONS[kind]))
     assert response.status_code == 200
     assert "web page or script code" in response.content.decode()
     assert not Answer.objects.exclude(evidence_file="").exists()
@@ -136,23 +87,23 @@ def test_hashes_in_an_ordinary_pdf_are_not_mistaken_for_markup():
 
 def test_evidence_images_are_offered_as_downloads_only(client, draft, editor, curator):
     client.force_login(editor)
-    _post_evidence(client, draft, SimpleUploadedFile("site visit.png", _png()))
+    post_evidence(client, draft, SimpleUploadedFile("site visit.png", image_bytes()))
     answer = Answer.objects.exclude(evidence_file="").get()
     for user in (editor, curator):
         client.force_login(user)
-        response = _read(client, answer.evidence_file.url)
+        response = read(client, answer.evidence_file.url)
         assert response.status_code == 200
         assert response["Content-Type"] == "image/png"
         assert response["Content-Disposition"].startswith("attachment;")
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Security-Policy"] == SANDBOX
-        assert response.body == _png()
+        assert response.body == image_bytes()
 
 
 def test_hub_logos_are_still_shown_inline(client, hub, curator):
     client.force_login(curator)
-    hub.logo.save("logo.png", SimpleUploadedFile("logo.png", _png()))
-    response = _read(client, hub.logo.url)
+    hub.logo.save("logo.png", SimpleUploadedFile("logo.png", image_bytes()))
+    response = read(client, hub.logo.url)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("inline;")
 
@@ -171,7 +122,7 @@ def test_a_refused_evidence_file_opens_its_section(client, draft, editor):
     _assessment, question, url = draft
     page = client.get(url).content.decode()
     assert _evidence_details(page, question) == "<details>"  # closed while there is nothing
-    response = _post_evidence(
+    response = post_evidence(
         client, draft, SimpleUploadedFile("report.pdf", b"<!doctype html><script>1</script>")
     )
     html = response.content.decode()
@@ -214,7 +165,7 @@ def test_hostile_file_names_never_reach_the_disk(client, revision, editor, name,
     client.force_login(editor)
     response = client.post(
         reverse("catalogue:files", args=[revision.solution.slug]),
-        {"file": SimpleUploadedFile(name, _png(), "image/png")},
+        {"file": SimpleUploadedFile(name, image_bytes(), "image/png")},
     )
     assert response.status_code == 302
     attachment = Attachment.objects.get()
@@ -230,7 +181,7 @@ def test_a_file_name_too_long_to_store_gets_a_clear_error(client, revision, edit
     client.force_login(editor)
     response = client.post(
         reverse("catalogue:files", args=[revision.solution.slug]),
-        {"file": SimpleUploadedFile("a" * 300 + ".png", _png(), "image/png")},
+        {"file": SimpleUploadedFile("a" * 300 + ".png", image_bytes(), "image/png")},
     )
     assert response.status_code == 200
     assert "The file name is too long" in response.content.decode()
@@ -248,7 +199,7 @@ def test_a_file_name_too_long_to_parse_gets_the_portals_bad_request_page(client,
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{"a" * 2000}.png"'
             f"\r\nContent-Type: image/png\r\n\r\n"
         ).encode()
-        + _png()
+        + image_bytes()
         + f"\r\n--{boundary}--\r\n".encode()
     )
     response = client.post(
@@ -274,19 +225,19 @@ def test_a_bad_request_gets_the_portals_page_or_json_never_a_500(client, db):
 def test_hostile_files_addresses_are_404_and_never_another_objects_file(
     client, hub, curator, draft, editor
 ):
-    hub.logo.save("logo.png", SimpleUploadedFile("logo.png", _png((20, 10))))
+    hub.logo.save("logo.png", SimpleUploadedFile("logo.png", image_bytes(size=(20, 10))))
     client.force_login(editor)
-    _post_evidence(client, draft, SimpleUploadedFile("secret.png", _png((9, 9))))
+    post_evidence(client, draft, SimpleUploadedFile("secret.png", image_bytes(size=(9, 9))))
     evidence = Answer.objects.exclude(evidence_file="").get()
     client.logout()
     logo_url = hub.logo.url
     name = logo_url.rsplit("/", 1)[1]
     evidence_name = evidence.evidence_file.url.rsplit("/", 1)[1]
-    own = _read(client, logo_url)
+    own = read(client, logo_url)
     assert own.status_code == 200
     # The query string is ignored: still the logo, never the evidence it names.
     for query in (f"?kind=evidence&pk={evidence.pk}&name={evidence_name}", "?../../x"):
-        response = _read(client, logo_url + query)
+        response = read(client, logo_url + query)
         assert response.status_code == 200 and response.body == own.body
     hostile = [
         *(
@@ -310,7 +261,7 @@ def test_hostile_files_addresses_are_404_and_never_another_objects_file(
         f"/media/{evidence.evidence_file.name}",
     ]
     for url in hostile:
-        response = _read(client, url)
+        response = read(client, url)
         assert response.status_code == 404, url
 
 

@@ -34,6 +34,7 @@ from webinars.models import Speaker
 from .factories import UserFactory
 from .factories_community import ThemeFactory
 from .factories_hubs import HubFactory
+from .uploads_support import image_bytes, post_evidence, read
 from .webinars_support import SpeakerFactory, WebinarFactory
 
 REFUSED = re.compile(r"this file is not one|web page or script code|could not be read")
@@ -44,12 +45,6 @@ RANDOM = r"[0-9a-f]{32}"
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _image(fmt="PNG", size=(8, 8), mode="RGB") -> bytes:
-    buffer = io.BytesIO()
-    Image.new(mode, size, "teal" if mode == "RGB" else 0).save(buffer, fmt)
-    return buffer.getvalue()
 
 
 @functools.cache
@@ -74,7 +69,7 @@ HOSTILE = {
     "javascript": b"fetch('/accounts/email/').then(r => r.text()).then(alert)",
     "exe": b"MZ\x90\x00\x03" + b"\0" * 59 + b"This program cannot be run in DOS mode.\r\n",
     "gif-polyglot": b"GIF89a<script>alert(document.domain)</script>",
-    "png-polyglot": _image() + b"<html><script>alert(1)</script></html>",
+    "png-polyglot": image_bytes() + b"<html><script>alert(1)</script></html>",
     "pdf-with-html": b"%PDF-1.4\n<html><body><script>alert(1)</script></body></html>\n%%EOF",
     "pdf-with-javascript": b"%PDF-1.4\n1 0 obj << /S /JavaScript /JS (app.alert(1)) >>\n%%EOF",
     "zip-with-program": None,  # filled in below: an "office document" carrying an .exe
@@ -103,32 +98,6 @@ def _document_name(kind):
 # --- The people and things involved ----------------------------------------------------
 
 
-@pytest.fixture
-def hub(db):
-    return HubFactory(name="Agency for Cooperation")
-
-
-@pytest.fixture
-def editor(hub):
-    user = UserFactory()
-    hub.editors.add(user)
-    return user
-
-
-@pytest.fixture
-def draft(hub, editor):
-    """A draft self-assessment and the URL of its first pillar."""
-    assessment = assessment_services.assessment_start(hub=hub, user=editor)
-    pillar = assessment.questionnaire.pillars.order_by("position").first()
-    question = pillar.questions.order_by("position").first()
-    return assessment, question, f"{assessment.get_absolute_url()}?pillar={pillar.code}"
-
-
-@pytest.fixture
-def revision(hub, editor):
-    return catalogue_services.solution_create(hub=hub, user=editor, data={"title": "Milk banks"})
-
-
 PROFILE = {
     "name": "Agency for Cooperation",
     "acronym": "AGC",
@@ -137,20 +106,6 @@ PROFILE = {
     "year_established": "2001",
     "original_language": "en",
 }
-
-
-def _post_evidence(client, draft, upload):
-    _assessment, question, url = draft
-    return client.post(
-        url, {f"q{question.pk}_level": "2", f"q{question.pk}_evidence_file": upload, "save": "1"}
-    )
-
-
-def _get(client, url):
-    response = client.get(url)
-    if response.streaming:  # read it all, so the test client closes the file
-        response.body = b"".join(response.streaming_content)
-    return response
 
 
 def _body(response) -> bytes:
@@ -172,7 +127,7 @@ def _assert_safe_headers(response) -> bytes:
 @pytest.mark.parametrize("kind", HOSTILE)
 def test_evidence_refuses_hostile_files_through_the_page(client, draft, editor, kind):
     client.force_login(editor)
-    response = _post_evidence(
+    response = post_evidence(
         client, draft, SimpleUploadedFile(_document_name(kind), HOSTILE[kind], "application/pdf")
     )
     assert response.status_code == 200
@@ -234,12 +189,14 @@ def test_the_admin_uses_the_same_policy(client, staff_member):
     response = client.post(url, {**data, "photo": SimpleUploadedFile("ana.png", _bomb())})
     assert response.status_code == 200 and TOO_MANY_PIXELS.search(response.content.decode())
     assert not Speaker.objects.exists()
-    response = client.post(url, {**data, "photo": SimpleUploadedFile("Ana Photo.JPG", _image())})
+    response = client.post(
+        url, {**data, "photo": SimpleUploadedFile("Ana Photo.JPG", image_bytes())}
+    )
     assert response.status_code == 302
     speaker = Speaker.objects.get()
     assert re.fullmatch(rf"speakers/{RANDOM}\.png", speaker.photo.name)  # a PNG, whatever it said
     # The admin's "currently" link goes through the view too.
-    change = _get(client, reverse("admin:webinars_speaker_change", args=[speaker.pk]))
+    change = read(client, reverse("admin:webinars_speaker_change", args=[speaker.pk]))
     assert speaker.photo.url in change.content.decode() and "/media/" not in change.content.decode()
 
 
@@ -262,7 +219,7 @@ def test_the_bomb_gives_a_clear_error_on_every_image_field(client, hub, editor, 
     bomb = functools.partial(SimpleUploadedFile, "photo.png", _bomb(), "image/png")
     response = client.post(reverse("hubs:propose", args=[hub.slug]), {**PROFILE, "logo": bomb()})
     assert response.status_code == 200 and TOO_MANY_PIXELS.search(response.content.decode())
-    response = _post_evidence(client, draft, bomb())
+    response = post_evidence(client, draft, bomb())
     assert response.status_code == 200 and TOO_MANY_PIXELS.search(response.content.decode())
     client.force_login(curator)
     response = client.post(reverse("hubs:edit", args=[hub.slug]), {**PROFILE, "logo": bomb()})
@@ -289,7 +246,7 @@ def test_the_bomb_is_refused_as_a_catalogue_attachment(client, revision, editor)
 
 
 def test_an_image_between_the_portal_limit_and_pillows_own_says_its_size():
-    upload = SimpleUploadedFile("wide.png", _image(size=(6000, 5000), mode="1"))
+    upload = SimpleUploadedFile("wide.png", image_bytes(size=(6000, 5000), mode="1"))
     with pytest.raises(ValidationError, match="6000 × 5000 pixels"):
         check_upload(upload, "logo")
 
@@ -300,11 +257,15 @@ def test_an_image_between_the_portal_limit_and_pillows_own_says_its_size():
 @pytest.mark.parametrize(
     ("name", "content", "extension"),
     [
-        ("Our Logo.png", _image("PNG"), "png"),
-        ("logo.jpeg", _image("JPEG"), "jpg"),
-        ("logo.png", _image("JPEG"), "jpg"),  # mislabelled images are fine: stored as what they are
-        ("logo.webp", _image("WEBP"), "webp"),
-        ("logo.gif", _image("GIF"), "gif"),
+        ("Our Logo.png", image_bytes("PNG"), "png"),
+        ("logo.jpeg", image_bytes("JPEG"), "jpg"),
+        (
+            "logo.png",
+            image_bytes("JPEG"),
+            "jpg",
+        ),  # mislabelled images are fine: stored as what they are
+        ("logo.webp", image_bytes("WEBP"), "webp"),
+        ("logo.gif", image_bytes("GIF"), "gif"),
     ],
 )
 def test_logos_are_stored_under_a_random_name_with_the_detected_extension(
@@ -319,11 +280,11 @@ def test_logos_are_stored_under_a_random_name_with_the_detected_extension(
 
 def test_evidence_is_stored_under_a_random_name_and_linked_for_the_editors(client, draft, editor):
     client.force_login(editor)
-    _post_evidence(client, draft, SimpleUploadedFile("<b>report</b>.pdf", b"%PDF-1.4 report"))
+    post_evidence(client, draft, SimpleUploadedFile("<b>report</b>.pdf", b"%PDF-1.4 report"))
     answer = Answer.objects.exclude(evidence_file="").get()
     assessment, _question, url = draft
     assert re.fullmatch(rf"hubs/evidence/{assessment.pk}/{RANDOM}\.pdf", answer.evidence_file.name)
-    page = _get(client, url).content.decode()
+    page = read(client, url).content.decode()
     assert answer.evidence_file.url in page and "/media/" not in page
     assert answer.evidence_file.url.startswith("/files/evidence/")
 
@@ -332,11 +293,11 @@ def test_attachments_keep_the_original_name_only_for_the_download(client, revisi
     client.force_login(editor)
     client.post(
         reverse("catalogue:files", args=[revision.solution.slug]),
-        {"file": SimpleUploadedFile("field photo.jpeg", _image("JPEG"), "image/jpeg")},
+        {"file": SimpleUploadedFile("field photo.jpeg", image_bytes("JPEG"), "image/jpeg")},
     )
     attachment = Attachment.objects.get()
     assert re.fullmatch(rf"solutions/{revision.solution_id}/{RANDOM}\.jpg", attachment.file.name)
-    response = _get(
+    response = read(
         client, reverse("catalogue:download", args=[revision.solution.slug, attachment.pk])
     )
     assert response["Content-Type"] == "image/jpeg"
@@ -347,7 +308,7 @@ def test_attachments_keep_the_original_name_only_for_the_download(client, revisi
 
 def test_office_documents_are_accepted_as_evidence(client, draft, editor):
     client.force_login(editor)
-    _post_evidence(client, draft, SimpleUploadedFile("plan.docx", _docx()))
+    post_evidence(client, draft, SimpleUploadedFile("plan.docx", _docx()))
     assert Answer.objects.exclude(evidence_file="").get().evidence_file.name.endswith(".docx")
 
 
@@ -357,7 +318,7 @@ def test_office_documents_are_accepted_as_evidence(client, draft, editor):
 @pytest.fixture
 def evidence(client, draft, editor):
     client.force_login(editor)
-    _post_evidence(client, draft, SimpleUploadedFile("report.pdf", b"%PDF-1.4 our decree"))
+    post_evidence(client, draft, SimpleUploadedFile("report.pdf", b"%PDF-1.4 our decree"))
     client.logout()
     return Answer.objects.exclude(evidence_file="").get()
 
@@ -366,95 +327,95 @@ def test_a_drafts_evidence_is_only_for_its_hubs_editors_and_the_curators(
     client, evidence, editor, curator, member
 ):
     url = evidence.evidence_file.url
-    assert _get(client, url).status_code == 404  # anonymous
+    assert read(client, url).status_code == 404  # anonymous
     client.force_login(member)
-    assert _get(client, url).status_code == 404
+    assert read(client, url).status_code == 404
     other_editor = UserFactory()
     HubFactory().editors.add(other_editor)
     client.force_login(other_editor)
-    assert _get(client, url).status_code == 404
+    assert read(client, url).status_code == 404
     for user in (editor, curator):
         client.force_login(user)
-        response = _get(client, url)
+        response = read(client, url)
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
         assert response["Content-Disposition"].startswith("attachment;")
         assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
         assert _assert_safe_headers(response) == b"%PDF-1.4 our decree"
         # Guessing: another name, another answer, another kind.
-        assert _get(client, url.rsplit("/", 1)[0] + "/report.pdf").status_code == 404
+        assert read(client, url.rsplit("/", 1)[0] + "/report.pdf").status_code == 404
         assert (
-            _get(client, url.replace(f"/{evidence.pk}/", f"/{evidence.pk + 1}/")).status_code == 404
+            read(client, url.replace(f"/{evidence.pk}/", f"/{evidence.pk + 1}/")).status_code == 404
         )
-        assert _get(client, url.replace("/evidence/", "/nothing/")).status_code == 404
+        assert read(client, url.replace("/evidence/", "/nothing/")).status_code == 404
 
 
 def test_a_published_assessments_evidence_follows_the_assessment(client, evidence, editor):
     Assessment.objects.filter(pk=evidence.assessment_id).update(
         status=Assessment.Status.SUBMITTED, is_published=True
     )
-    response = _get(client, evidence.evidence_file.url)
+    response = read(client, evidence.evidence_file.url)
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment;")
     Assessment.objects.filter(pk=evidence.assessment_id).update(is_published=False)
-    assert _get(client, evidence.evidence_file.url).status_code == 404
+    assert read(client, evidence.evidence_file.url).status_code == 404
 
 
 def test_a_proposed_logo_is_for_its_proposer_and_the_curators(client, hub, editor, curator):
     proposal = hub_services.hub_proposal_create(
-        hub=hub, author=editor, data={}, logo=SimpleUploadedFile("l.png", _image())
+        hub=hub, author=editor, data={}, logo=SimpleUploadedFile("l.png", image_bytes())
     )
     url = proposal.logo.url
-    assert _get(client, url).status_code == 404
+    assert read(client, url).status_code == 404
     co_editor = UserFactory()
     hub.editors.add(co_editor)
     client.force_login(co_editor)
-    assert _get(client, url).status_code == 404
+    assert read(client, url).status_code == 404
     for user in (editor, curator):
         client.force_login(user)
-        response = _get(client, url)
+        response = read(client, url)
         assert response.status_code == 200 and response["Content-Type"] == "image/png"
         assert response["Content-Disposition"].startswith("inline")  # a raster image
         _assert_safe_headers(response)
-    page = _get(client, reverse("hubs:proposal", args=[proposal.pk])).content.decode()
+    page = read(client, reverse("hubs:proposal", args=[proposal.pk])).content.decode()
     assert url in page
 
 
 def test_a_hub_logo_is_public_only_once_the_hub_is(client, hub, editor, curator):
     hub_services.hub_update(
-        hub=hub, curator=curator, data={}, logo=SimpleUploadedFile("l.png", _image())
+        hub=hub, curator=curator, data={}, logo=SimpleUploadedFile("l.png", image_bytes())
     )
     hub.refresh_from_db()
     url = hub.logo.url
-    response = _get(client, url)
+    response = read(client, url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert "public" in response["Cache-Control"]
-    page = _get(client, hub.get_absolute_url()).content.decode()
+    page = read(client, hub.get_absolute_url()).content.decode()
     assert url in page and "/media/" not in page
     Hub.objects.filter(pk=hub.pk).update(is_published=False)
-    assert _get(client, url).status_code == 404
+    assert read(client, url).status_code == 404
     client.force_login(editor)
-    response = _get(client, url)
+    response = read(client, url)
     assert response.status_code == 200 and "private" in response["Cache-Control"]
 
 
 def test_speaker_photos_follow_their_webinars(client, db):
-    speaker = SpeakerFactory(photo=SimpleUploadedFile("ana.webp", _image("WEBP")))
+    speaker = SpeakerFactory(photo=SimpleUploadedFile("ana.webp", image_bytes("WEBP")))
     webinar = WebinarFactory(is_published=False, speakers=[speaker])
     url = speaker.photo.url
-    assert _get(client, url).status_code == 404
+    assert read(client, url).status_code == 404
     webinar.is_published = True
     webinar.save(update_fields=["is_published"])
-    response = _get(client, url)
+    response = read(client, url)
     assert response.status_code == 200 and response["Content-Type"] == "image/webp"
-    page = _get(client, webinar.get_absolute_url()).content.decode()
+    page = read(client, webinar.get_absolute_url()).content.decode()
     assert f'src="{url}"' in page  # the detail page now shows the photo
 
 
 def test_theme_covers_are_served_and_shown(client, db):
-    theme = ThemeFactory(cover=SimpleUploadedFile("cover.png", _image()), cover_alt="Milk")
-    response = _get(client, theme.cover.url)
+    theme = ThemeFactory(cover=SimpleUploadedFile("cover.png", image_bytes()), cover_alt="Milk")
+    response = read(client, theme.cover.url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    page = _get(client, theme.get_absolute_url()).content.decode()
+    page = read(client, theme.get_absolute_url()).content.decode()
     assert theme.cover.url in page and "/media/" not in page
 
 
@@ -468,20 +429,20 @@ def _legacy(field_file, name, content):
 
 
 def test_files_stored_under_their_old_names_are_still_served(client, hub, editor):
-    name = _legacy(Hub().logo, "hubs/logos/foo.png", _image())
+    name = _legacy(Hub().logo, "hubs/logos/foo.png", image_bytes())
     Hub.objects.filter(pk=hub.pk).update(logo=name)
     hub.refresh_from_db()
     assert hub.logo.url == f"/files/hub-logo/{hub.pk}/foo.png"
-    response = _get(client, hub.logo.url)
+    response = read(client, hub.logo.url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert _body(response) == _image()
+    assert _body(response) == image_bytes()
 
 
 def test_old_files_that_are_not_what_their_field_allows_are_never_served(client, hub, editor):
     name = _legacy(Hub().logo, "hubs/logos/poc.png", HOSTILE["html"])
     Hub.objects.filter(pk=hub.pk).update(logo=name)
     hub.refresh_from_db()
-    assert _get(client, hub.logo.url).status_code == 404
+    assert read(client, hub.logo.url).status_code == 404
     # Nor an old evidence file that was a page or script, even to the hub's own editors.
     assessment = assessment_services.assessment_start(hub=hub, user=editor)
     question = assessment.questionnaire.pillars.first().questions.first()
@@ -491,7 +452,7 @@ def test_old_files_that_are_not_what_their_field_allows_are_never_served(client,
         evidence_file=_legacy(Answer().evidence_file, "hubs/evidence/1/poc.js", HOSTILE["html"]),
     )
     client.force_login(editor)
-    assert _get(client, answer.evidence_file.url).status_code == 404
+    assert read(client, answer.evidence_file.url).status_code == 404
     # Saving the answers again does not trip over the old file.
     assessment_services.assessment_answer(
         assessment=assessment, user=editor, answers={question.pk: {"level": 1}}
@@ -504,21 +465,21 @@ def test_old_files_that_are_not_what_their_field_allows_are_never_served(client,
 @override_settings(DEBUG=False)
 def test_files_are_served_with_debug_off(client, hub, editor, curator, revision):
     hub_services.hub_update(
-        hub=hub, curator=curator, data={}, logo=SimpleUploadedFile("l.png", _image())
+        hub=hub, curator=curator, data={}, logo=SimpleUploadedFile("l.png", image_bytes())
     )
     hub.refresh_from_db()
-    response = _get(client, hub.logo.url)
+    response = read(client, hub.logo.url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    speaker = SpeakerFactory(photo=SimpleUploadedFile("ana.jpg", _image("JPEG")))
+    speaker = SpeakerFactory(photo=SimpleUploadedFile("ana.jpg", image_bytes("JPEG")))
     WebinarFactory(is_published=True, speakers=[speaker])
-    response = _get(client, speaker.photo.url)
+    response = read(client, speaker.photo.url)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     catalogue_services.attachment_add(
         revision=revision, user=editor, file=SimpleUploadedFile("r.pdf", b"%PDF-1.7 results")
     )
     attachment = Attachment.objects.get()
     client.force_login(editor)
-    response = _get(
+    response = read(
         client, reverse("catalogue:download", args=[revision.solution.slug, attachment.pk])
     )
     assert response.status_code == 200 and _body(response) == b"%PDF-1.7 results"
@@ -527,7 +488,7 @@ def test_files_are_served_with_debug_off(client, hub, editor, curator, revision)
 
 @pytest.mark.parametrize("debug", [True, False])
 def test_media_url_is_never_served(client, hub, settings, debug):
-    name = _legacy(Hub().logo, "hubs/logos/raw.png", _image())
+    name = _legacy(Hub().logo, "hubs/logos/raw.png", image_bytes())
     Hub.objects.filter(pk=hub.pk).update(logo=name)
     import config.urls
 
@@ -537,7 +498,7 @@ def test_media_url_is_never_served(client, hub, settings, debug):
         clear_url_caches()
         with pytest.raises(Resolver404):
             resolve(f"{settings.MEDIA_URL}{name}")
-        assert _get(client, f"{settings.MEDIA_URL}{name}").status_code == 404
+        assert read(client, f"{settings.MEDIA_URL}{name}").status_code == 404
     finally:
         settings.DEBUG = False
         importlib.reload(config.urls)
