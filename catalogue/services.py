@@ -19,10 +19,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.slugs import unique_slug
 from hubs.models import Hub
 from notifications.services import notify_many
 
@@ -68,14 +68,6 @@ def _lock(revision: SolutionRevision, *states: str) -> SolutionRevision:
     return revision
 
 
-def _unique_slug(title: str) -> str:
-    base = slugify(title)[:100] or "solution"
-    slug, n = base, 2
-    while Solution.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 def _apply(revision: SolutionRevision, data: dict) -> None:
     for field in CONTENT_FIELDS:
         if field in data:
@@ -109,7 +101,9 @@ def solution_create(
         raise PermissionDenied(_("Only this hub's editors can add solutions for it."))
     now = now or timezone.now()
     solution = Solution.objects.create(
-        slug=_unique_slug(data.get("title", "")), created_by=user, created=now
+        slug=unique_slug(Solution, data.get("title", ""), fallback="solution"),
+        created_by=user,
+        created=now,
     )
     solution.hubs.add(hub)
     revision = SolutionRevision(

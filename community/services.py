@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.slugs import unique_slug
 
 from .models import (
     BlogPost,
@@ -567,14 +568,6 @@ def _blog_category() -> Category:
     return category
 
 
-def _unique_slug(model, base: str) -> str:
-    base = slugify(base)[:70].strip("-") or "post"
-    slug, number = base, 2
-    while model.objects.filter(slug=slug).exists():
-        slug, number = f"{base}-{number}", number + 1
-    return slug
-
-
 def parse_tags(text: str | list[str]) -> list[str]:
     items = text if isinstance(text, list) else (text or "").split(",")
     tags = []
@@ -602,7 +595,7 @@ def blogpost_create(
         raise PermissionDenied(_("Only expert authors can write blog posts."))
     now = now or timezone.now()
     post = BlogPost(
-        slug=_unique_slug(BlogPost, title or ""),
+        slug=unique_slug(BlogPost, title, fallback="post"),
         title=(title or "").strip(),
         summary=(summary or "").strip(),
         body=(body or "").strip(),

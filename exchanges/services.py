@@ -19,12 +19,12 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalogue.models import Replication, Solution
 from catalogue.search import CONFIGS, index_solution
+from core.slugs import unique_slug
 from hubs.models import Hub
 from notifications.services import notify_many
 
@@ -58,14 +58,6 @@ TRANSITIONS = {
     E.COMPLETED: set(),
     E.CANCELLED: set(),
 }
-
-
-def _unique_slug(model, title: str, fallback: str) -> str:
-    base = slugify(title)[:100] or fallback
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def _users_editing(hub_ids) -> list[User]:
@@ -135,7 +127,7 @@ def request_post(*, user: User, data: dict, now: datetime | None = None) -> Know
         if name in data:
             setattr(request, name, data[name])
     _validate_request(request, user)
-    request.slug = _unique_slug(KnowledgeRequest, request.title, "request")
+    request.slug = unique_slug(KnowledgeRequest, request.title, fallback="request")
     request.save()
     if "sdgs" in data:
         request.sdgs.set(data["sdgs"])
@@ -309,7 +301,7 @@ def match_accept(*, match: Match, user: User, now: datetime | None = None) -> Ex
     first = hubs[0]
     modality = match.modality or next(iter(request.modalities), "") or "workshop"
     exchange = Exchange(
-        slug=_unique_slug(Exchange, request.title, "exchange"),
+        slug=unique_slug(Exchange, request.title, fallback="exchange"),
         title=request.title,
         request=request,
         match=match,
@@ -437,7 +429,7 @@ def exchange_record(*, user: User, data: dict, now: datetime | None = None) -> E
     now = now or timezone.now()
     exchange = Exchange(created_by=user, created=now, status=status, is_public=True)
     _apply_exchange(exchange, data)
-    exchange.slug = _unique_slug(Exchange, exchange.title, "exchange")
+    exchange.slug = unique_slug(Exchange, exchange.title, fallback="exchange")
     if status == E.COMPLETED:
         exchange.completed_at = now
     exchange.save()
