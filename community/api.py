@@ -5,9 +5,8 @@ Reads show only what the viewer may see; writes go through the same services as 
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -123,15 +122,6 @@ class ReplyCreateSerializer(serializers.Serializer):
     body = StrictCharField(max_length=20_000)
 
 
-def _call_service(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except services.PostingRateLimited as error:
-        raise exceptions.Throttled(wait=error.retry_after, detail=error.message) from None
-    except DjangoPermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error)) from None
-
-
 @extend_schema_view(
     list=extend_schema(summary="Monthly themes", tags=["community"]),
     retrieve=extend_schema(summary="One monthly theme", tags=["community"]),
@@ -199,8 +189,7 @@ class ThreadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = ThreadCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        thread = _call_service(
-            services.thread_create,
+        thread = services.thread_create(
             category=serializer.validated_data["forum"],
             author=request.user,
             title=serializer.validated_data["title"],
@@ -240,8 +229,7 @@ class ThreadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         thread = self.get_object()
         serializer = ReplyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        post = _call_service(
-            services.post_reply,
+        post = services.post_reply(
             thread=thread,
             author=request.user,
             body=serializer.validated_data["body"],

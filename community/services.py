@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.exceptions import RateLimited
 from core.slugs import unique_slug
 
 from .models import (
@@ -61,13 +62,8 @@ MENTION_RE = re.compile(r"(?<![\w@./-])@([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)(?
 MAX_MENTIONS = 20
 
 
-class PostingRateLimited(Exception):
+class PostingRateLimited(RateLimited):
     """A member posted faster than COMMUNITY_POST_RATE_PER_MINUTE / _PER_DAY allow."""
-
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
 
 
 # --- Members ----------------------------------------------------------------------------

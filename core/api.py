@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext as _
@@ -11,6 +12,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .exceptions import RateLimited
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -103,11 +106,16 @@ class FilterBackend(DjangoFilterBackend):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django's ValidationError (raised by services) as a 400.
+    """DRF's handler, plus what services raise: Django's ValidationError as a 400,
+    PermissionDenied as a 403 keeping its message, RateLimited as a 429 with Retry-After.
 
     Every error body is either ``{"detail": "…"}`` or ``{"field": ["…"], …}``.
     """
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RateLimited):
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             exc = exceptions.ValidationError(exc.message_dict)
         else:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import django_filters
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import F, Prefetch
 from django_countries import countries
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -30,15 +29,6 @@ from .models import (
     Suggestion,
 )
 from .request_forms import RequestFilter
-
-
-def _call_service(function, **kwargs):
-    """A service's PermissionDenied becomes a 403 with its message (ValidationError: core.api)."""
-    try:
-        return function(**kwargs)
-    except DjangoPermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error) or None) from None
-
 
 _WRITE_ERRORS = {
     400: OpenApiResponse(description="Invalid: field errors, nothing written."),
@@ -179,9 +169,7 @@ class RequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = RequestCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        posted = _call_service(
-            services.request_post, user=request.user, data=dict(serializer.validated_data)
-        )
+        posted = services.request_post(user=request.user, data=dict(serializer.validated_data))
         posted = self.get_queryset().prefetch_related(_suggestions()).get(pk=posted.pk)
         return Response(
             RequestDetailSerializer(posted, context=self.get_serializer_context()).data,
@@ -340,9 +328,7 @@ class ExchangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = ExchangeCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        exchange = _call_service(
-            services.exchange_record, user=request.user, data=dict(serializer.validated_data)
-        )
+        exchange = services.exchange_record(user=request.user, data=dict(serializer.validated_data))
         exchange = self.get_queryset().get(pk=exchange.pk)
         return Response(
             ExchangeSerializer(exchange, context=self.get_serializer_context()).data,
@@ -360,8 +346,7 @@ class ExchangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         exchange = self.get_object()
         serializer = ResultCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = _call_service(
-            services.result_report,
+        result = services.result_report(
             exchange=exchange,
             user=request.user,
             data=dict(serializer.validated_data),

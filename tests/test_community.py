@@ -470,6 +470,7 @@ def test_api_rate_limit_returns_429(member, settings, trusted):
     response = api.post(f"/api/v1/threads/{thread.pk}/reply/", {"body": "b"})
     assert response.status_code == 429
     assert "posting too quickly" in response.json()["detail"]
+    assert 0 < int(response["Retry-After"]) <= 60
     assert not Post.objects.filter(body="b").exists()
 
 
