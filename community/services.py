@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -646,6 +646,3 @@ def category_ensure(
         raise ValueError("category_ensure needs a theme, chapter or lab")
     return category
 
-
-def thread_latest_post_id(thread: Thread) -> int | None:
-    return thread.posts.filter(status=Status.PUBLISHED).aggregate(last=Max("pk"))["last"]

@@ -21,10 +21,6 @@ def can_propose_change(user, hub) -> bool:
     return is_hub_editor(user, hub)
 
 
-def can_edit_directly(user, hub) -> bool:
-    return is_curator(user)
-
-
 def can_see_proposal(user, proposal) -> bool:
     """A proposal is seen by the curators and by its author."""
     return is_curator(user) or bool(

@@ -263,10 +263,6 @@ class Webinar(models.Model):
             return False
         return now < self.registration_closes()
 
-    @property
-    def is_unlimited(self) -> bool:
-        return self.capacity is None
-
     def seats_left(self) -> int | None:
         """Needs ``confirmed_count`` (from ``with_card_data``) or counts."""
         if self.capacity is None:
