@@ -8,13 +8,35 @@ from .client_ip import client_ip
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
-        """Render account e-mails in the recipient's chosen language."""
+        """Put every account e-mail in the outbox, rendered in the recipient's language.
+
+        Nothing is sent in the request: the message is written in its transaction and a
+        worker delivers it (``notifications.services.account_email_queue``), so a mail
+        server that is down never fails a sign-up or a password reset."""
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        from notifications.services import account_email_queue
+
         user = context.get("user")
         if user is None:
             user = get_user_model().objects.filter(email__iexact=email).only("language").first()
         language = getattr(user, "language", "") or translation.get_language()
+        request = allauth_context.request
         with translation.override(language):
-            super().send_mail(template_prefix, email, context)
+            message = self.render_mail(
+                template_prefix,
+                email,
+                {
+                    "request": request,
+                    "email": email,
+                    "current_site": get_current_site(request),
+                    **context,
+                },
+            )
+        account_email_queue(
+            message=message, template=template_prefix, language=language or "", user=user
+        )
 
     def get_client_ip(self, request):
         """The address allauth's rate limits count by: the same one axes locks."""

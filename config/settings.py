@@ -367,7 +367,9 @@ NOTIFICATIONS_SWEEP_AFTER = env.get_int("NOTIFICATIONS_SWEEP_AFTER", 120, minimu
 # Seconds a worker may hold a claimed batch; after that the sweep takes it back.
 NOTIFICATIONS_CLAIM_LEASE = env.get_int("NOTIFICATIONS_CLAIM_LEASE", 300, minimum=2)
 NOTIFICATIONS_BATCH_SIZE = env.get_int("NOTIFICATIONS_BATCH_SIZE", 100, minimum=1)
-NOTIFICATIONS_MAX_ATTEMPTS = 8
+# Attempts before an e-mail is given up (services.BACKOFF_SECONDS: 15 s, 30 s, 1 min, 2 min…
+# up to 12 h between them); 13 attempts span 27.9 hours, so an outage of hours loses nothing.
+NOTIFICATIONS_MAX_ATTEMPTS = env.get_int("NOTIFICATIONS_MAX_ATTEMPTS", 13, minimum=1)
 # Local hour (in each member's time zone) from which the daily and weekly digests go out.
 NOTIFICATIONS_DIGEST_HOUR = 7
 

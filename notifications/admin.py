@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Digest, EmailState, Notification, Preference, Suppression
+from .models import AccountEmail, Digest, EmailState, Notification, Preference, Suppression
 
 
 @admin.register(Notification)
@@ -53,6 +53,45 @@ class DigestAdmin(admin.ModelAdmin):
     raw_id_fields = ("recipient",)
     list_select_related = ("recipient",)
     readonly_fields = ("uuid", "attempts", "claimed_at", "attempted_at", "sent_at", "last_error")
+
+
+@admin.register(AccountEmail)
+class AccountEmailAdmin(admin.ModelAdmin):
+    """Read-only: what was sent and how delivery went. The bodies are not shown (they hold
+    a reset or verification link while pending) and nothing is edited by hand."""
+
+    list_display = ("id", "template", "email", "created", "email_state", "attempts", "sent_at")
+    list_filter = ("email_state", "template")
+    search_fields = ("email", "uuid")
+    date_hierarchy = "created"
+    list_select_related = ("recipient",)
+    fields = (
+        "uuid",
+        "recipient",
+        "email",
+        "template",
+        "language",
+        "subject",
+        "created",
+        "expires_at",
+        "email_state",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "attempted_at",
+        "sent_at",
+        "last_error",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Preference)

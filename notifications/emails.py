@@ -85,14 +85,17 @@ class NotificationEmail(EmailMultiAlternatives):
     """
 
     def message(self, *, policy=None):
-        alternative = MIMEMultipart("alternative", policy=_MIME_POLICY)
-        parts = [(self.body, "plain")] + [
+        parts = [(self.body, self.content_subtype)] + [
             (content, mimetype.split("/", 1)[1]) for content, mimetype in self.alternatives
         ]
-        for content, subtype in parts:
-            part = MIMEText(content, subtype, "utf-8", policy=_MIME_POLICY)
-            del part["MIME-Version"]
-            alternative.attach(part)
+        if len(parts) == 1:  # a single body (account e-mails have no HTML): no multipart
+            alternative = MIMEText(parts[0][0], parts[0][1], "utf-8", policy=_MIME_POLICY)
+        else:
+            alternative = MIMEMultipart("alternative", policy=_MIME_POLICY)
+            for content, subtype in parts:
+                part = MIMEText(content, subtype, "utf-8", policy=_MIME_POLICY)
+                del part["MIME-Version"]
+                alternative.attach(part)
         if self.attachments:
             root = MIMEMultipart("mixed", policy=_MIME_POLICY)
             del alternative["MIME-Version"]
@@ -296,4 +299,37 @@ def build_digest_emails(digests) -> dict:
                 unsubscribe=unsubscribe,
                 language=language,
             )
+    return messages
+
+
+def build_account_emails(rows, *, now: datetime | None = None) -> dict:
+    """{account e-mail pk: message, or None once its links have expired}.
+
+    The content was rendered when the e-mail was asked for, in the recipient's language;
+    here it gets its stable Message-ID. No unsubscribe header: these are transactional."""
+    now = now or timezone.now()
+    messages = {}
+    for row in rows:
+        if row.expires_at <= now or not (row.text or row.html):
+            messages[row.pk] = None
+            continue
+        headers = {
+            **row.headers,
+            "Message-ID": row.message_id,
+            "Auto-Submitted": "auto-generated",
+        }
+        if row.language:
+            headers["Content-Language"] = row.language
+        message = NotificationEmail(
+            subject=row.subject,
+            body=row.text or row.html,
+            from_email=row.from_email or settings.DEFAULT_FROM_EMAIL,
+            to=[row.email],
+            headers=headers,
+        )
+        if row.text and row.html:
+            message.attach_alternative(row.html, "text/html")
+        elif row.html:
+            message.content_subtype = "html"
+        messages[row.pk] = message
     return messages

@@ -11,6 +11,10 @@ A row is written in the same transaction as the change that causes it (see
 ``digested``  included in a digest (``digest``)
 ``none``      no e-mail: the member turned the kind off, or has no usable address
 ``failed``    the mail server refused it for good, or it ran out of attempts
+
+``AccountEmail`` rows (verification, password reset… from allauth) use the same states
+but never ``digest``/``digested``: they are transactional, sent at once whatever the
+member's preferences.
 """
 
 from __future__ import annotations
@@ -62,6 +66,11 @@ class Outgoing(models.Model):
 
         host = urlsplit(settings.SITE_URL).hostname or "localhost"
         return f"<{self.uuid}.{self._meta.model_name}@{host}>"
+
+    @property
+    def address(self) -> str:
+        """The address the e-mail goes to (what a permanent refusal suppresses)."""
+        return self.recipient.email
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -190,6 +199,60 @@ class Digest(Outgoing):
 
     def __str__(self) -> str:
         return f"{self.get_frequency_display()} {self.period} → {self.recipient_id}"
+
+
+class AccountEmail(Outgoing):
+    """An account e-mail (allauth: verification, password reset, change notices…).
+
+    Rendered in the request, in the recipient's language, and written in the request's
+    transaction; delivered like any other outbox row. It is transactional: no digest, no
+    preference, and suppression does not stop it (the person asked for it just now). The
+    bodies hold a reset or verification link, so they are erased once the message is sent,
+    has failed for good, or has expired (``expires_at``: its links no longer work).
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account_emails",
+        verbose_name=_("member"),
+    )
+    email = models.EmailField(_("e-mail address"))
+    template = models.CharField(_("template"), max_length=200)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    from_email = models.CharField(_("from"), max_length=320)
+    subject = models.CharField(_("subject"), max_length=998)
+    text = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("account e-mail")
+        verbose_name_plural = _("account e-mails")
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(
+                fields=["email_state", "next_attempt_at"],
+                condition=Q(email_state__in=["pending", "sending"]),
+                name="account_email_due",
+            ),
+            models.Index(
+                fields=["email_state"],
+                condition=Q(email_state__in=["sent", "failed", "none"]) & ~Q(text="", html=""),
+                name="account_email_to_erase",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.email} ({self.created:%Y-%m-%d %H:%M})"
+
+    @property
+    def address(self) -> str:
+        return self.email
 
 
 class Preference(models.Model):

@@ -27,12 +27,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .kinds import DIGEST_FREQUENCIES, Frequency, get_kind
-from .models import Digest, EmailState, Notification, Outgoing, Preference, Suppression
+from .models import (
+    AccountEmail,
+    Digest,
+    EmailState,
+    Notification,
+    Outgoing,
+    Preference,
+    Suppression,
+)
 from .tokens import DIGEST_PREFIX, InvalidToken, read_token
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600, 86400)
+# The wait after each failed attempt (the n-th failure waits BACKOFF_SECONDS[n-1], the last
+# value repeating). The early retries are short, so that a brief outage of the mail server
+# costs seconds, not minutes; with NOTIFICATIONS_MAX_ATTEMPTS = 13 the last attempt comes
+# 27.9 hours after the first, so an outage of hours never makes a message fail.
+BACKOFF_SECONDS = (15, 30, 60, 120, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200)
+# A retry due within this many seconds is queued by the delivery task for its own
+# ``next_attempt_at``; a later one is left to the sweep. (Redis hands an unacknowledged
+# task to another worker after its visibility timeout, an hour: a countdown longer than
+# that would be delivered again and again.)
+EXPLICIT_RETRY_LIMIT = 900
+# Queued a little after the row is due, so the task never arrives just before it.
+RETRY_MARGIN_SECONDS = 1
 
 
 def _setting(name: str, default):
@@ -52,7 +71,7 @@ def sweep_after() -> timedelta:
 
 
 def max_attempts() -> int:
-    return _setting("NOTIFICATIONS_MAX_ATTEMPTS", 8)
+    return _setting("NOTIFICATIONS_MAX_ATTEMPTS", 13)
 
 
 # --- Preferences ----------------------------------------------------------------------
@@ -444,13 +463,7 @@ def _deliver(
                 if outcome == CONNECTION:
                     backend.close()
                     connected = False
-                    _release(
-                        model,
-                        rows[index + 1 :],
-                        claimed_at=claimed_at,
-                        delay=_backoff(1),
-                        report=report,
-                    )
+                    _postpone(model, rows[index + 1 :], error, claimed_at=claimed_at, report=report)
                     break
                 continue
             if marked[0]:
@@ -544,13 +557,39 @@ def _release(model, rows, *, claimed_at, delay: timedelta, report: DeliveryRepor
     report.retry.extend(pks)
 
 
+def _postpone(model, rows, error, *, claimed_at, report: DeliveryReport) -> None:
+    """The server cannot be reached: the rest of the batch shares the failed row's fate.
+
+    Each keeps the attempt its claim recorded and waits as its own attempt count says,
+    so attempts are used at the pace of BACKOFF_SECONDS, never faster, however many
+    batches meet the outage; the schedule outlasts an outage of hours. (A row marked
+    failed here ran out of attempts exactly as if it had been tried.)"""
+    text = f"not tried, the mail server was unreachable: {type(error).__name__}: {error}"[:500]
+    now = timezone.now()
+    by_attempts: dict[int, list[int]] = {}
+    for row in rows:
+        by_attempts.setdefault(row.attempts, []).append(row.pk)
+    for attempts, pks in by_attempts.items():
+        mine = model.objects.filter(
+            pk__in=pks, email_state=EmailState.SENDING, claimed_at=claimed_at
+        )
+        if attempts >= max_attempts():
+            mine.update(email_state=EmailState.FAILED, last_error=text)
+            report.failed.extend(pks)
+        else:
+            mine.update(
+                email_state=EmailState.PENDING,
+                next_attempt_at=now + _backoff(attempts),
+                last_error=text,
+            )
+            report.retry.extend(pks)
+
+
 def _record_failure(model, row, error, outcome, *, claimed_at, report: DeliveryReport) -> None:
     attempts = row.attempts  # loaded after the claim counted this attempt
     text = f"{type(error).__name__}: {error}"[:500]
     if outcome == PERMANENT_ADDRESS:
-        Suppression.objects.get_or_create(
-            email=row.recipient.email.lower(), defaults={"reason": text}
-        )
+        Suppression.objects.get_or_create(email=row.address.lower(), defaults={"reason": text})
     if outcome in (PERMANENT, PERMANENT_ADDRESS) or attempts >= max_attempts():
         _transition(
             model,
@@ -590,6 +629,102 @@ def digests_deliver(*, ids: list[int], now: datetime | None = None) -> DeliveryR
     return _deliver(Digest, ids, build_digest_emails, now=now)
 
 
+def account_emails_deliver(*, ids: list[int], now: datetime | None = None) -> DeliveryReport:
+    """Send these account e-mails (those still due), then erase the bodies of those done."""
+    from .emails import build_account_emails
+
+    now = now or timezone.now()
+    report = _deliver(AccountEmail, ids, partial(build_account_emails, now=now), now=now)
+    done = report.sent + report.failed + report.skipped
+    if done:
+        _erase_account_emails(AccountEmail.objects.filter(pk__in=done))
+    return report
+
+
+def _erase_account_emails(queryset) -> int:
+    """Forget the bodies (they hold a reset or verification link) of rows that are done."""
+    return queryset.filter(
+        email_state__in=[EmailState.SENT, EmailState.FAILED, EmailState.NONE]
+    ).update(text="", html="")
+
+
+def account_email_lifetime() -> timedelta:
+    """How long an account e-mail is worth sending: as long as its links work."""
+    from allauth.account import app_settings
+
+    return max(
+        timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+        timedelta(days=app_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS),
+    )
+
+
+def account_email_queue(
+    *, message, template: str, language: str, user=None, now: datetime | None = None
+) -> AccountEmail:
+    """Put an account e-mail, already rendered (``message``: a Django EmailMessage), in
+    the outbox in the caller's transaction; it is sent after commit, once.
+
+    One row per recipient address of the message (allauth sends to one)."""
+    now = now or timezone.now()
+    text, html = message.body, ""
+    if getattr(message, "content_subtype", "plain") == "html":
+        text, html = "", message.body
+    for content, mimetype in getattr(message, "alternatives", ()):
+        if mimetype == "text/html":
+            html = content
+    rows = [
+        AccountEmail(
+            recipient=user if user is not None and user.pk else None,
+            email=address,
+            template=template[:200],
+            language=language or "",
+            from_email=str(message.from_email),
+            subject=" ".join(str(message.subject).split()),
+            text=text,
+            html=html,
+            headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+            created=now,
+            next_attempt_at=now,
+            expires_at=now + account_email_lifetime(),
+        )
+        for address in message.to
+    ]
+    for row in rows:
+        row.full_clean(exclude=["recipient"])
+    with transaction.atomic():
+        created = AccountEmail.objects.bulk_create(rows)
+        transaction.on_commit(
+            partial(enqueue_account_email_delivery, [row.pk for row in created]), robust=True
+        )
+    return created[0]
+
+
+def enqueue_account_email_delivery(ids: list[int], *, countdown: float | None = None) -> bool:
+    from .tasks import deliver_account_emails
+
+    return _enqueue(deliver_account_emails, ids, countdown=countdown)
+
+
+def retry_when_due(model: type[Outgoing], task, ids: list[int]) -> int:
+    """Queue ``task`` again for the rows among ``ids`` that wait for another attempt,
+    each group for its own ``next_attempt_at``. Waits longer than EXPLICIT_RETRY_LIMIT
+    are left to the sweep. Returns how many rows were queued."""
+    now = timezone.now()
+    due: dict[datetime, list[int]] = {}
+    for pk, at in model.objects.filter(pk__in=ids, email_state=EmailState.PENDING).values_list(
+        "pk", "next_attempt_at"
+    ):
+        due.setdefault(at, []).append(pk)
+    queued = 0
+    for at, pks in sorted(due.items()):
+        wait = (at - now).total_seconds()
+        if wait > EXPLICIT_RETRY_LIMIT:
+            continue
+        if _enqueue(task, sorted(pks), countdown=max(wait, 0) + RETRY_MARGIN_SECONDS):
+            queued += len(pks)
+    return queued
+
+
 # --- Sweep ------------------------------------------------------------------------------
 
 
@@ -597,6 +732,31 @@ def digests_deliver(*, ids: list[int], now: datetime | None = None) -> DeliveryR
 class SweepReport:
     in_doubt: int = 0
     queued: int = 0
+    expired: int = 0
+    erased: int = 0
+
+
+def _outbox_models():
+    from .tasks import deliver_account_emails, deliver_digests, deliver_emails
+
+    return (
+        (Notification, deliver_emails),
+        (Digest, deliver_digests),
+        (AccountEmail, deliver_account_emails),
+    )
+
+
+def mail_queue_backlog() -> int | None:
+    """How many delivery tasks wait in the broker's ``mail`` queue (None: unknown)."""
+    from .tasks import deliver_emails
+
+    try:
+        queue = deliver_emails.app.amqp.router.route({}, deliver_emails.name)["queue"].name
+        with deliver_emails.app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1)
+            return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+    except Exception:  # noqa: BLE001 - broker down or queue not declared yet: unknown
+        return None
 
 
 def outbox_sweep(*, now: datetime | None = None, limit: int = 20_000) -> SweepReport:
@@ -606,13 +766,19 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 20_000) -> SweepRe
       sent again with the same Message-ID. Of those, only the one message that was in
       flight can have reached the server; the others never left. At least once, never
       lost: see the README on exactly-once;
-    * rows pending for longer than ``NOTIFICATIONS_SWEEP_AFTER`` are queued again.
+    * rows pending for longer than ``NOTIFICATIONS_SWEEP_AFTER`` are queued again
+      (retries due within EXPLICIT_RETRY_LIMIT are queued by the delivery task itself, for
+      their own time; the sweep is the safety net, and the carrier of the longer waits).
+      While the ``mail`` queue still holds more than a batch's worth of tasks per
+      NOTIFICATIONS_BATCH_SIZE rows, the workers are behind, not idle: nothing is added,
+      so a slow mail server never sees its queue flooded with copies;
+    * account e-mails whose links have expired are given up, and the bodies of those that
+      are done are erased.
     """
-    from .tasks import deliver_digests, deliver_emails
-
     now = now or timezone.now()
     report = SweepReport()
-    for model, task in ((Notification, deliver_emails), (Digest, deliver_digests)):
+    backlog = None
+    for model, task in _outbox_models():
         stale = now - claim_lease()
         in_doubt = model.objects.filter(email_state=EmailState.SENDING, claimed_at__lt=stale)
         exhausted = in_doubt.filter(attempts__gte=max_attempts()).update(
@@ -626,6 +792,11 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 20_000) -> SweepRe
                 doubtful,
             )
         report.in_doubt += doubtful
+        if model is AccountEmail:
+            report.expired += AccountEmail.objects.filter(
+                email_state=EmailState.PENDING, expires_at__lte=now
+            ).update(email_state=EmailState.FAILED, last_error="expired before it could be sent")
+            report.erased += _erase_account_emails(AccountEmail.objects.exclude(text="", html=""))
         overdue = list(
             model.objects.filter(
                 email_state=EmailState.PENDING, next_attempt_at__lte=now - sweep_after()
@@ -633,7 +804,18 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 20_000) -> SweepRe
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )
-        # Rows just taken back from a dead worker are due now: queue them too.
+        if overdue:
+            if backlog is None:
+                backlog = mail_queue_backlog() or 0
+            if backlog * batch_size() > len(overdue):
+                logger.info(
+                    "%s: %d overdue row(s) wait; %d task(s) still queued, none added",
+                    model.__name__,
+                    len(overdue),
+                    backlog,
+                )
+                overdue = []
+        # Rows just taken back from a dead worker are due now: queue them in any case.
         overdue += list(
             model.objects.filter(email_state=EmailState.PENDING, next_attempt_at=now)
             .exclude(pk__in=overdue)

@@ -7,27 +7,45 @@ server never delays the site's other tasks on ``default``.
 from celery import shared_task
 
 from . import services
+from .models import AccountEmail, Digest, Notification
+
+
+def _report(report) -> dict:
+    return {"sent": len(report.sent), "retry": len(report.retry), "failed": len(report.failed)}
 
 
 @shared_task(name="notifications.tasks.deliver_emails", ignore_result=True)
 def deliver_emails(notification_ids: list[int]) -> dict:
     report = services.emails_deliver(ids=notification_ids)
-    if report.retry:
-        # Explicit retry of what failed for a temporary reason; the sweep is the safety net.
-        services.enqueue_email_delivery(report.retry, countdown=services.BACKOFF_SECONDS[0])
-    return {"sent": len(report.sent), "retry": len(report.retry), "failed": len(report.failed)}
+    # Explicit retry of what failed for a temporary reason, each row at its own time;
+    # the sweep is the safety net.
+    services.retry_when_due(Notification, deliver_emails, report.retry)
+    return _report(report)
 
 
 @shared_task(name="notifications.tasks.deliver_digests", ignore_result=True)
 def deliver_digests(digest_ids: list[int]) -> dict:
     report = services.digests_deliver(ids=digest_ids)
-    return {"sent": len(report.sent), "retry": len(report.retry), "failed": len(report.failed)}
+    services.retry_when_due(Digest, deliver_digests, report.retry)
+    return _report(report)
+
+
+@shared_task(name="notifications.tasks.deliver_account_emails", ignore_result=True)
+def deliver_account_emails(account_email_ids: list[int]) -> dict:
+    report = services.account_emails_deliver(ids=account_email_ids)
+    services.retry_when_due(AccountEmail, deliver_account_emails, report.retry)
+    return _report(report)
 
 
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)
 def sweep() -> dict:
     report = services.outbox_sweep()
-    return {"in_doubt": report.in_doubt, "queued": report.queued}
+    return {
+        "in_doubt": report.in_doubt,
+        "queued": report.queued,
+        "expired": report.expired,
+        "erased": report.erased,
+    }
 
 
 @shared_task(name="notifications.tasks.build_digests", ignore_result=True)
