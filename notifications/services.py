@@ -414,6 +414,12 @@ def _deliver(
     claimed = _claim(model, ids, now)
     if not claimed:
         return report
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        """``now`` moved on by the time spent since the claim (a test's ``now`` stays its own)."""
+        return now + timedelta(seconds=time.monotonic() - started)
+
     rows = list(model.objects.filter(pk__in=claimed).select_related("recipient").order_by("pk"))
     messages = build(rows)
     deadline = time.monotonic() + claim_lease().total_seconds() / 2
@@ -436,7 +442,12 @@ def _deliver(
                 continue
             if time.monotonic() > deadline:
                 _release(
-                    model, rows[index:], claimed_at=claimed_at, delay=timedelta(0), report=report
+                    model,
+                    rows[index:],
+                    claimed_at=claimed_at,
+                    at=clock(),
+                    delay=timedelta(0),
+                    report=report,
                 )
                 break
             marked: list[bool] = []
@@ -459,11 +470,20 @@ def _deliver(
                         sent_at=None,
                     )
                 outcome = classify_smtp_error(error)
-                _record_failure(model, row, error, outcome, claimed_at=claimed_at, report=report)
+                _record_failure(
+                    model, row, error, outcome, claimed_at=claimed_at, at=clock(), report=report
+                )
                 if outcome == CONNECTION:
                     backend.close()
                     connected = False
-                    _postpone(model, rows[index + 1 :], error, claimed_at=claimed_at, report=report)
+                    _postpone(
+                        model,
+                        rows[index + 1 :],
+                        error,
+                        claimed_at=claimed_at,
+                        at=clock(),
+                        report=report,
+                    )
                     break
                 continue
             if marked[0]:
@@ -546,18 +566,20 @@ def hand_over(backend, message, data_sent: Callable[[], object]) -> None:
         raise smtplib.SMTPDataError(code, reply)
 
 
-def _release(model, rows, *, claimed_at, delay: timedelta, report: DeliveryReport) -> None:
+def _release(
+    model, rows, *, claimed_at, at: datetime, delay: timedelta, report: DeliveryReport
+) -> None:
     """Give back claimed rows that were never handed over, due again after ``delay``."""
     pks = [row.pk for row in rows]
     model.objects.filter(pk__in=pks, email_state=EmailState.SENDING, claimed_at=claimed_at).update(
         email_state=EmailState.PENDING,
-        next_attempt_at=timezone.now() + delay,
+        next_attempt_at=at + delay,
         attempts=F("attempts") - 1,
     )
     report.retry.extend(pks)
 
 
-def _postpone(model, rows, error, *, claimed_at, report: DeliveryReport) -> None:
+def _postpone(model, rows, error, *, claimed_at, at: datetime, report: DeliveryReport) -> None:
     """The server cannot be reached: the rest of the batch shares the failed row's fate.
 
     Each keeps the attempt its claim recorded and waits as its own attempt count says,
@@ -565,7 +587,6 @@ def _postpone(model, rows, error, *, claimed_at, report: DeliveryReport) -> None
     batches meet the outage; the schedule outlasts an outage of hours. (A row marked
     failed here ran out of attempts exactly as if it had been tried.)"""
     text = f"not tried, the mail server was unreachable: {type(error).__name__}: {error}"[:500]
-    now = timezone.now()
     by_attempts: dict[int, list[int]] = {}
     for row in rows:
         by_attempts.setdefault(row.attempts, []).append(row.pk)
@@ -579,13 +600,15 @@ def _postpone(model, rows, error, *, claimed_at, report: DeliveryReport) -> None
         else:
             mine.update(
                 email_state=EmailState.PENDING,
-                next_attempt_at=now + _backoff(attempts),
+                next_attempt_at=at + _backoff(attempts),
                 last_error=text,
             )
             report.retry.extend(pks)
 
 
-def _record_failure(model, row, error, outcome, *, claimed_at, report: DeliveryReport) -> None:
+def _record_failure(
+    model, row, error, outcome, *, claimed_at, at: datetime, report: DeliveryReport
+) -> None:
     attempts = row.attempts  # loaded after the claim counted this attempt
     text = f"{type(error).__name__}: {error}"[:500]
     if outcome == PERMANENT_ADDRESS:
@@ -609,7 +632,7 @@ def _record_failure(model, row, error, outcome, *, claimed_at, report: DeliveryR
             source=EmailState.SENDING,
             email_state=EmailState.PENDING,
             last_error=text,
-            next_attempt_at=timezone.now() + _backoff(attempts),
+            next_attempt_at=at + _backoff(attempts),
         )
         report.retry.append(row.pk)
         logger.info("%s %s will be retried: %s", model.__name__, row.pk, text)
