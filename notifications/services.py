@@ -773,6 +773,8 @@ def mail_queue_backlog() -> int | None:
     """How many delivery tasks wait in the broker's ``mail`` queue (None: unknown)."""
     from .tasks import deliver_emails
 
+    if deliver_emails.app.conf.task_always_eager:
+        return 0  # tasks run where they are queued: there is no queue
     try:
         queue = deliver_emails.app.amqp.router.route({}, deliver_emails.name)["queue"].name
         with deliver_emails.app.connection_for_read() as conn:
@@ -830,7 +832,7 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 20_000) -> SweepRe
         if overdue:
             if backlog is None:
                 backlog = mail_queue_backlog() or 0
-            if backlog * batch_size() > len(overdue):
+            if backlog * batch_size() >= len(overdue):
                 logger.info(
                     "%s: %d overdue row(s) wait; %d task(s) still queued, none added",
                     model.__name__,
