@@ -161,6 +161,17 @@ def smtp_server(settings):
     controller.stop()
 
 
+@pytest.fixture
+def eager_celery():
+    """Queued tasks run at once where they are queued (after commit: the outbox delivers
+    there and then, through whatever MAILERS says); the real broker is not involved."""
+    from config.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
 # --- A real browser -----------------------------------------------------------------
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -13,7 +13,6 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from config.celery import app as celery_app
 from config.email import smtp_mailer
 from notifications import services
 from notifications.models import AccountEmail, EmailState, Suppression
@@ -29,14 +28,6 @@ SIGNUP = {
 }
 # Nothing listens on port 1 of loopback: connecting is refused at once.
 SMTP_DOWN = {"default": smtp_mailer(host="127.0.0.1", port=1)}
-
-
-@pytest.fixture
-def eager_celery():
-    """Queued tasks run at once in this process (on_commit, then the delivery task)."""
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from .accessibility import assert_accessible
 pytestmark = [pytest.mark.browser]
 
 
-def test_sign_up_verify_and_log_in(page, smtp_server):
+def test_sign_up_verify_and_log_in(page, smtp_server, eager_celery):
+    # The verification e-mail goes through the outbox: its task runs at once, after commit.
     page.goto(page.base_url + "/")
     assert_accessible(page)
     page.get_by_role("link", name="Join").click()
