@@ -228,11 +228,16 @@ def enqueue_email_delivery(ids: list[int], *, countdown: float | None = None) ->
     return _enqueue(deliver_emails, ids, countdown=countdown)
 
 
-def _enqueue(task, ids: list[int], *, countdown: float | None = None) -> bool:
+def _enqueue(
+    task, ids: list[int], *, countdown: float | None = None, queue: str | None = None
+) -> bool:
     size = batch_size()
+    options = {"queue": queue} if queue else {}
     try:
         for start in range(0, len(ids), size):
-            task.apply_async(args=[ids[start : start + size]], countdown=countdown, retry=False)
+            task.apply_async(
+                args=[ids[start : start + size]], countdown=countdown, retry=False, **options
+            )
     except Exception:  # noqa: BLE001 - any broker failure: the sweep recovers
         logger.warning(
             "could not queue %s for %d row(s); the sweep will", task.name, len(ids), exc_info=True
@@ -491,6 +496,8 @@ def _deliver(
     finally:
         _fast_commits(False)
         backend.close()
+    if report.sent:
+        _server_reachable(now=clock())
     return report
 
 
@@ -579,6 +586,46 @@ def _release(
     report.retry.extend(pks)
 
 
+# How the last error of a row that waits because the server could not be reached begins.
+UNREACHABLE = "mail server unreachable: "
+_UNREACHABLE_KEY = "notifications:mail-server-unreachable"
+
+
+def _server_unreachable() -> None:
+    """Remember (in the shared cache) that the mail server could not be reached."""
+    from django.core.cache import cache
+
+    cache.set(_UNREACHABLE_KEY, "1", timeout=None)
+
+
+def _server_reachable(*, now: datetime) -> int:
+    """The mail server took a message: if it had been unreachable, what waits for it is
+    due now rather than at its backed-off time (after an outage of hours, a wait of
+    hours), and is queued at once. One worker does it (whoever deletes the mark); the
+    attempts already counted stay counted. Returns how many rows were brought forward."""
+    from django.core.cache import cache
+
+    if not cache.get(_UNREACHABLE_KEY) or not cache.delete(_UNREACHABLE_KEY):
+        return 0  # never unreachable, or another worker is already at it (or no cache)
+    moved = 0
+    for model, task in _outbox_models():
+        waiting = model.objects.filter(
+            email_state=EmailState.PENDING,
+            next_attempt_at__gt=now,
+            last_error__startswith=UNREACHABLE,
+        )
+        pks = list(waiting.values_list("pk", flat=True))
+        if pks:
+            model.objects.filter(pk__in=pks, email_state=EmailState.PENDING).update(
+                next_attempt_at=now
+            )
+            _enqueue(task, pks)
+            moved += len(pks)
+    if moved:
+        logger.info("the mail server is back: %d waiting e-mail(s) queued now", moved)
+    return moved
+
+
 def _postpone(model, rows, error, *, claimed_at, at: datetime, report: DeliveryReport) -> None:
     """The server cannot be reached: the rest of the batch shares the failed row's fate.
 
@@ -586,7 +633,7 @@ def _postpone(model, rows, error, *, claimed_at, at: datetime, report: DeliveryR
     so attempts are used at the pace of BACKOFF_SECONDS, never faster, however many
     batches meet the outage; the schedule outlasts an outage of hours. (A row marked
     failed here ran out of attempts exactly as if it had been tried.)"""
-    text = f"not tried, the mail server was unreachable: {type(error).__name__}: {error}"[:500]
+    text = f"{UNREACHABLE}not tried ({type(error).__name__}: {error})"[:500]
     by_attempts: dict[int, list[int]] = {}
     for row in rows:
         by_attempts.setdefault(row.attempts, []).append(row.pk)
@@ -610,7 +657,11 @@ def _record_failure(
     model, row, error, outcome, *, claimed_at, at: datetime, report: DeliveryReport
 ) -> None:
     attempts = row.attempts  # loaded after the claim counted this attempt
-    text = f"{type(error).__name__}: {error}"[:500]
+    text = f"{type(error).__name__}: {error}"
+    if outcome == CONNECTION:
+        text = UNREACHABLE + text
+        _server_unreachable()
+    text = text[:500]
     if outcome == PERMANENT_ADDRESS:
         Suppression.objects.get_or_create(email=row.address.lower(), defaults={"reason": text})
     if outcome in (PERMANENT, PERMANENT_ADDRESS) or attempts >= max_attempts():
@@ -728,10 +779,11 @@ def enqueue_account_email_delivery(ids: list[int], *, countdown: float | None = 
     return _enqueue(deliver_account_emails, ids, countdown=countdown)
 
 
-def retry_when_due(model: type[Outgoing], task, ids: list[int]) -> int:
+def retry_when_due(model: type[Outgoing], task, ids: list[int], *, queue: str | None = None) -> int:
     """Queue ``task`` again for the rows among ``ids`` that wait for another attempt,
-    each group for its own ``next_attempt_at``. Waits longer than EXPLICIT_RETRY_LIMIT
-    are left to the sweep. Returns how many rows were queued."""
+    each group for its own ``next_attempt_at`` (on ``queue``: the one the failed task
+    came from; None: the usual route). Waits longer than EXPLICIT_RETRY_LIMIT are left to
+    the sweep. Returns how many rows were queued."""
     now = timezone.now()
     due: dict[datetime, list[int]] = {}
     for pk, at in model.objects.filter(pk__in=ids, email_state=EmailState.PENDING).values_list(
@@ -743,7 +795,8 @@ def retry_when_due(model: type[Outgoing], task, ids: list[int]) -> int:
         wait = (at - now).total_seconds()
         if wait > EXPLICIT_RETRY_LIMIT:
             continue
-        if _enqueue(task, sorted(pks), countdown=max(wait, 0) + RETRY_MARGIN_SECONDS):
+        countdown = max(wait, 0) + RETRY_MARGIN_SECONDS
+        if _enqueue(task, sorted(pks), countdown=countdown, queue=queue):
             queued += len(pks)
     return queued
 

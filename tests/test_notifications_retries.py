@@ -78,7 +78,7 @@ def test_an_unreachable_server_postpones_the_whole_batch_at_the_same_pace(settin
     for row in (first, *rest):
         assert row.email_state == EmailState.PENDING and row.attempts == 1
         assert _close(row.next_attempt_at, T0 + timedelta(seconds=15))
-    assert all(row.last_error.startswith("not tried") for row in rest)
+    assert all(row.last_error.startswith(services.UNREACHABLE + "not tried") for row in rest)
     # The next round: one more attempt each, and the next wait, for all of them.
     now = max(row.next_attempt_at for row in (first, *rest))
     services.emails_deliver(ids=ids, now=now)
@@ -158,9 +158,44 @@ def test_a_one_minute_outage_is_over_within_two_minutes_of_the_servers_return(
     assert len(smtp_server.wait_for(expected)) == expected
     message_ids = [message["Message-ID"] for message in smtp_server.messages]
     assert len(set(message_ids)) == expected  # none twice
-    assert last_delivery - back_at <= timedelta(seconds=60)
+    # The first message through after the return brings every waiting one forward.
+    assert last_delivery - back_at <= timedelta(seconds=15)
     for queryset in (mailed, Digest.objects.all(), AccountEmail.objects.all()):
         assert set(queryset.values_list("email_state", flat=True)) == {EmailState.SENT}
+
+
+def test_when_the_server_is_back_what_waited_for_it_is_due_at_once(
+    settings, smtp_server, eager_celery
+):
+    up = settings.MAILERS
+    settings.MAILERS = SMTP_DOWN
+    waiting = services.notify(recipient=UserFactory(), kind=ANNOUNCEMENT, payload={}, now=T0)
+    now = T0
+    for _attempt in range(6):  # an outage of half an hour: the next wait is 15 minutes
+        services.emails_deliver(ids=[waiting.pk], now=now)
+        waiting.refresh_from_db()
+        now = waiting.next_attempt_at
+    assert waiting.next_attempt_at - waiting.attempted_at >= timedelta(minutes=15)
+    deferred = services.notify(recipient=UserFactory(), kind=ANNOUNCEMENT, payload={}, now=T0)
+    Notification.objects.filter(pk=deferred.pk).update(
+        attempts=3, last_error="SMTPDataError: (451, 'try later')", next_attempt_at=now
+    )  # refused by a server that answered: it keeps its own schedule
+
+    settings.MAILERS = up
+    back = waiting.attempted_at + timedelta(minutes=1)
+    fresh = services.notify(recipient=UserFactory(), kind=ANNOUNCEMENT, payload={}, now=back)
+    assert services.emails_deliver(ids=[fresh.pk], now=back).sent == [fresh.pk]
+    # The first message through brought the waiting one forward and queued it (eagerly:
+    # sent here and now), not 15 minutes later.
+    assert len(smtp_server.wait_for(2)) == 2
+    waiting.refresh_from_db()
+    assert waiting.email_state == EmailState.SENT and waiting.attempts == 7
+    deferred.refresh_from_db()
+    assert deferred.email_state == EmailState.PENDING and deferred.next_attempt_at == now
+    # Only once: the next success has nothing to bring forward.
+    other = services.notify(recipient=UserFactory(), kind=ANNOUNCEMENT, payload={}, now=back)
+    services.emails_deliver(ids=[other.pk], now=back)
+    assert len(smtp_server.wait_for(3)) == 3
 
 
 # --- The explicit retry is queued for the row's own time (a real broker) -------------------
