@@ -148,6 +148,41 @@ def redis_url() -> str:
     return url
 
 
+def redis_revive() -> str | None:
+    """Start the embedded Redis again if its server has died (``make run`` checks this).
+
+    Returns a line saying what was done, or None when Redis answers. A server that is
+    still running but does not answer (busy, stopped) is left alone: a second one on the
+    same socket would not help.
+    """
+    redis_dir = DATA_DIR / "redis"
+    socket_path = _redis_socket_path(redis_dir)
+    if _redis_is_up(socket_path):
+        return None
+    with _locked(redis_dir / ".lock"):
+        if _redis_is_up(socket_path):
+            return None
+        pid = _redis_server_pid(redis_dir)
+        if pid is not None:
+            return f"embedded Redis (pid {pid}) is not answering; leaving it running"
+        started = time.monotonic()
+        _start_redis(redis_dir, socket_path)
+    return f"embedded Redis had stopped; restarted it in {time.monotonic() - started:.1f} s"
+
+
+def _redis_server_pid(redis_dir: Path) -> int | None:
+    """The pid of the running embedded redis-server, None if it is gone (or a zombie)."""
+    import psutil
+
+    try:
+        process = psutil.Process(int((redis_dir / "redis.pid").read_text()))
+        if process.status() != psutil.STATUS_ZOMBIE and "redis" in process.name():
+            return process.pid
+    except (OSError, ValueError, psutil.Error):
+        pass
+    return None
+
+
 def _redis_socket_path(redis_dir: Path) -> Path:
     path = redis_dir / "redis.sock"
     if len(str(path)) < 100:  # Unix socket paths are limited to ~104 bytes
@@ -199,7 +234,13 @@ def _redis_is_up(socket_path: Path) -> bool:
 
     if not socket_path.exists():
         return False
-    client = redis.Redis(unix_socket_path=str(socket_path), socket_timeout=2)
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    # One try: redis-py's default retries make a refused connection take seconds.
+    client = redis.Redis(
+        unix_socket_path=str(socket_path), socket_timeout=2, retry=Retry(NoBackoff(), 0)
+    )
     try:
         return bool(client.ping())
     except redis.RedisError:

@@ -3,9 +3,11 @@
 Starts (or reuses) the embedded PostgreSQL and Redis unless DATABASE_URL /
 REDIS_URL point elsewhere, migrates, loads the demonstration data, makes sure a
 local administrator exists, then runs the web server, a Celery worker and the
-Celery beat scheduler under honcho. When honcho stops (Ctrl-C), this process
-exits and the embedded servers stop with it (unless another process still uses
-them).
+Celery beat scheduler under a small supervisor (config/supervise.py): one that
+dies is started again within seconds (backing off if it keeps crashing) while
+the others go on, and the embedded Redis is started again if its server dies.
+Ctrl-C stops everything; this process then exits and the embedded servers stop
+with it (unless another process still uses them).
 
 The web server listens on PORTAL_HOST:PORTAL_PORT (127.0.0.1:8000); unless
 SITE_URL is set, the links in e-mails and feeds point there. A bad setting, or a
@@ -20,6 +22,7 @@ import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+REDIS_CHECK_EVERY = 3.0  # seconds between checks that the embedded Redis answers
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
@@ -34,10 +37,10 @@ def _manage(env: dict[str, str], *args: str) -> None:
 
 def main() -> None:
     import dj_database_url
-    from honcho.manager import Manager
 
     from . import devstack, services
     from . import env as config_env
+    from .supervise import Supervisor
 
     # The same checks the settings make, before anything starts: one line on bad input.
     host = config_env.get_host("PORTAL_HOST", "127.0.0.1")
@@ -64,25 +67,23 @@ def main() -> None:
     _manage(env, "ensure_admin")
 
     python = sys.executable
-    manager = Manager()
-    manager.add_process(
-        "web", f"{python} manage.py runserver {host}:{port}", env=env, cwd=str(BASE_DIR)
-    )
-    manager.add_process(
+    supervisor = Supervisor(env=env, cwd=str(BASE_DIR))
+    supervisor.add("web", [python, "manage.py", "runserver", f"{host}:{port}"])
+    supervisor.add(
         "worker",
-        f"{python} -m celery -A config worker --loglevel INFO --concurrency 2 --queues default,mail",
-        env=env,
-        cwd=str(BASE_DIR),
+        [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
+        + ["--concurrency", "2", "--queues", "default,mail"],
     )
-    manager.add_process(
-        "beat", f"{python} -m celery -A config beat --loglevel INFO", env=env, cwd=str(BASE_DIR)
-    )
+    supervisor.add("beat", [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"])
+    if redis_url is None:
+        # Ours to keep alive: started again if its server dies. The web server and the
+        # worker reconnect by themselves.
+        supervisor.add_check(REDIS_CHECK_EVERY, devstack.redis_revive)
     print(
         f"\n  Knowledge Hubs Portal: http://{host}:{port}/   (Ctrl-C stops everything)\n",
         flush=True,
     )
-    manager.loop()
-    sys.exit(manager.returncode)
+    sys.exit(supervisor.run())
 
 
 if __name__ == "__main__":
