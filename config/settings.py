@@ -208,8 +208,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
+# The usual scheduler, also stamping beat's heartbeat for /healthz (core/heartbeat.py); the
+# worker stamps its own, so no heartbeat task is scheduled here.
+CELERY_BEAT_SCHEDULER = "core.heartbeat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
     "webinar-reminders": {"task": "webinars.send_due_reminders", "schedule": 60.0},
     "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 60.0},
     "notifications-digests": {"task": "notifications.tasks.build_digests", "schedule": 900.0},

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from .tasks import HEARTBEAT_KEY
+from . import heartbeat
 
 
 def database_status(db=connection) -> str:
@@ -39,13 +35,20 @@ def broker_status() -> str:
 
 
 def worker_status(*, now=None) -> str:
-    """Informational: when a worker last ran the heartbeat task (not part of the 503 rule)."""
-    now = now or timezone.now()
+    """``ok``, ``down`` (no heartbeat for DOWN_AFTER) or ``unknown`` (never seen, or no cache)."""
+    return _heartbeat_status(heartbeat.WORKER_KEY, now)
+
+
+def beat_status(*, now=None) -> str:
+    """The same for the beat scheduler (reminders, sweeps and digests stop without it)."""
+    return _heartbeat_status(heartbeat.BEAT_KEY, now)
+
+
+def _heartbeat_status(key: str, now) -> str:
     try:
-        stamp = cache.get(HEARTBEAT_KEY)
+        when = heartbeat.last_seen(key)
     except Exception:  # noqa: BLE001
         return "unknown"
-    when = parse_datetime(stamp) if stamp else None
     if when is None:
         return "unknown"
-    return "ok" if now - when < timedelta(minutes=3) else "stale"
+    return "ok" if (now or timezone.now()) - when <= heartbeat.DOWN_AFTER else "down"

@@ -35,11 +35,13 @@ def healthz(request):
         "broker": health.broker_status(),
     }
     status["worker"] = health.worker_status()
-    # Without the database nothing works: 503. Without Redis the portal still serves (rate
-    # limits off, mail left to the outbox sweep): 200, "degraded".
+    status["beat"] = health.beat_status()
+    # Without the database nothing works: 503. Without Redis, a worker or beat the portal
+    # still serves (rate limits off, mail and reminders wait): 200, "degraded". A worker or
+    # beat never seen ("unknown", e.g. none started yet) does not count against it.
     if status["database"] != "ok":
         status["status"] = "error"
-    elif status["broker"] != "ok":
+    elif status["broker"] != "ok" or "down" in (status["worker"], status["beat"]):
         status["status"] = "degraded"
     else:
         status["status"] = "ok"

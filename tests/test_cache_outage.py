@@ -129,3 +129,5 @@ def test_healthz_says_degraded_without_redis_and_ok_with_it(client, db, redis_do
     assert body["status"] == "degraded"
     assert body["broker"].startswith("error")
     assert body["database"] == "ok"
+    # Heartbeats live in Redis: without it, the worker and beat are not known to be down.
+    assert (body["worker"], body["beat"]) == ("unknown", "unknown")

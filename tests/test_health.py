@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.db.backends.postgresql.base import DatabaseWrapper
+from django.utils import timezone
 
-from core import health
-from core.tasks import HEARTBEAT_KEY
+from core import health, heartbeat
 
 
 def test_healthz_reports_every_part_ok(client, db):
@@ -13,6 +16,8 @@ def test_healthz_reports_every_part_ok(client, db):
     assert body["web"] == "ok"
     assert body["database"] == "ok"
     assert body["broker"] == "ok"
+    # No worker or beat in this test run: never seen, which is not counted as down.
+    assert (body["worker"], body["beat"]) == ("unknown", "unknown")
     assert body["status"] == "ok"
     assert response["Cache-Control"].startswith("max-age=0")
 
@@ -38,15 +43,39 @@ def test_healthz_rejects_writes(client, db):
     assert client.post("/healthz").status_code == 405
 
 
-@pytest.mark.parametrize(("age_minutes", "expected"), [(1, "ok"), (10, "stale")])
-def test_worker_status_follows_the_heartbeat(age_minutes, expected):
-    from datetime import timedelta
-
-    from django.core.cache import cache
-    from django.utils import timezone
-
+@pytest.mark.parametrize(
+    ("age_seconds", "expected"), [(0, "ok"), (20, "ok"), (60, "ok"), (61, "down"), (600, "down")]
+)
+@pytest.mark.parametrize("key", [heartbeat.WORKER_KEY, heartbeat.BEAT_KEY])
+def test_worker_and_beat_status_follow_their_heartbeat(key, age_seconds, expected):
+    status = health.worker_status if key == heartbeat.WORKER_KEY else health.beat_status
     now = timezone.now()
-    cache.set(HEARTBEAT_KEY, (now - timedelta(minutes=age_minutes)).isoformat())
-    assert health.worker_status(now=now) == expected
-    cache.delete(HEARTBEAT_KEY)
-    assert health.worker_status(now=now) == "unknown"
+    heartbeat.record(key, now=now - timedelta(seconds=age_seconds))
+    assert status(now=now) == expected
+    cache.delete(key)
+    assert status(now=now) == "unknown"
+
+
+def test_healthz_is_degraded_while_the_worker_is_down_and_ok_again(client, db):
+    """A worker last seen over a minute ago: 200, "degraded"; a fresh stamp: "ok" again."""
+    now = timezone.now()
+    heartbeat.record(heartbeat.BEAT_KEY, now=now)
+    heartbeat.record(heartbeat.WORKER_KEY, now=now - timedelta(seconds=90))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["worker"] == "down"
+    assert response.json()["beat"] == "ok"
+    assert response.json()["status"] == "degraded"
+
+    heartbeat.record(heartbeat.WORKER_KEY)
+    body = client.get("/healthz").json()
+    assert (body["worker"], body["status"]) == ("ok", "ok")
+
+
+def test_healthz_is_degraded_while_beat_is_down(client, db):
+    heartbeat.record(heartbeat.WORKER_KEY)
+    heartbeat.record(heartbeat.BEAT_KEY, now=timezone.now() - timedelta(minutes=5))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert (response.json()["beat"], response.json()["worker"]) == ("down", "ok")
+    assert response.json()["status"] == "degraded"

@@ -1,0 +1,76 @@
+"""Heartbeats behind /healthz: the worker and beat each stamp the time in the cache.
+
+* The worker stamps ``WORKER_KEY`` every ``INTERVAL`` seconds while it is connected to
+  the broker and consuming (a consumer bootstep, so it needs no beat, and it stops
+  stamping while the broker is unreachable).
+* Beat stamps ``BEAT_KEY`` at each tick of its scheduler, which ticks at least every
+  ``INTERVAL`` seconds.
+
+``core.health`` calls a part ``down`` when its last stamp is older than ``DOWN_AFTER``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from celery import bootsteps
+from celery.beat import PersistentScheduler
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+WORKER_KEY = "worker-heartbeat"
+BEAT_KEY = "beat-heartbeat"
+INTERVAL = 15.0  # seconds between stamps
+DOWN_AFTER = timedelta(seconds=60)
+
+
+def record(key: str, *, now: datetime | None = None) -> str:
+    """Stamp `key` with the time; the cache fails open, so this never raises for Redis."""
+    stamp = (now or timezone.now()).isoformat()
+    cache.set(key, stamp, timeout=None)
+    return stamp
+
+
+def last_seen(key: str) -> datetime | None:
+    stamp = cache.get(key)
+    return parse_datetime(stamp) if isinstance(stamp, str) else None
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """Consumer bootstep: stamps WORKER_KEY now and every INTERVAL seconds.
+
+    Consumer steps start once the worker consumes from the broker and stop when the
+    connection is lost (they start again after reconnecting), so a stamp also says that
+    the worker is taking tasks.
+    """
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def __init__(self, parent, **kwargs):
+        self.timer_entry = None
+        super().__init__(parent, **kwargs)
+
+    def start(self, parent):
+        record(WORKER_KEY)
+        self.timer_entry = parent.timer.call_repeatedly(INTERVAL, record, (WORKER_KEY,))
+
+    def stop(self, parent):
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+            self.timer_entry = None
+
+    shutdown = stop
+
+
+class HeartbeatScheduler(PersistentScheduler):
+    """Celery beat's usual scheduler, stamping BEAT_KEY as it ticks (at least every INTERVAL)."""
+
+    _stamped_at = 0.0
+
+    def tick(self, *args, **kwargs):
+        if time.monotonic() - self._stamped_at >= INTERVAL / 3:
+            record(BEAT_KEY)
+            self._stamped_at = time.monotonic()
+        return min(super().tick(*args, **kwargs), INTERVAL)
