@@ -3,8 +3,8 @@
 * The worker stamps ``WORKER_KEY`` every ``INTERVAL`` seconds while it is connected to
   the broker and consuming (a consumer bootstep, so it needs no beat, and it stops
   stamping while the broker is unreachable).
-* Beat stamps ``BEAT_KEY`` at each tick of its scheduler, which ticks at least every
-  ``INTERVAL`` seconds.
+* Beat stamps ``BEAT_KEY`` from its scheduler, which ticks at least every ``BEAT_TICK``
+  seconds.
 
 ``core.health`` calls a part ``down`` when its last stamp is older than ``DOWN_AFTER``.
 """
@@ -22,7 +22,8 @@ from django.utils.dateparse import parse_datetime
 
 WORKER_KEY = "worker-heartbeat"
 BEAT_KEY = "beat-heartbeat"
-INTERVAL = 15.0  # seconds between stamps
+INTERVAL = 15.0  # seconds between the worker's stamps
+BEAT_TICK = 5.0  # at most this many seconds between beat's ticks and stamps
 DOWN_AFTER = timedelta(seconds=60)
 
 
@@ -65,12 +66,16 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 class HeartbeatScheduler(PersistentScheduler):
-    """Celery beat's usual scheduler, stamping BEAT_KEY as it ticks (at least every INTERVAL)."""
+    """Celery beat's usual scheduler, stamping BEAT_KEY as it ticks, every BEAT_TICK seconds.
+
+    Beat ticks (and stamps) more often than the worker stamps: a Redis restarted from its
+    last snapshot brings back an old stamp, and only the next one puts it right.
+    """
 
     _stamped_at = 0.0
 
     def tick(self, *args, **kwargs):
-        if time.monotonic() - self._stamped_at >= INTERVAL / 3:
+        if time.monotonic() - self._stamped_at >= BEAT_TICK / 2:
             record(BEAT_KEY)
             self._stamped_at = time.monotonic()
-        return min(super().tick(*args, **kwargs), INTERVAL)
+        return min(super().tick(*args, **kwargs), BEAT_TICK)
