@@ -208,10 +208,12 @@ def test_make_run_restarts_a_killed_worker_and_redis_while_web_serves(tmp_path, 
 
         def serving() -> bool:
             assert portal.poll() is None, text()[-3000:]
-            return _healthz(base).get("worker") == "ok"
+            body = _healthz(base)
+            return (body.get("worker"), body.get("beat")) == ("ok", "ok")
 
-        # The worker's own heartbeat: no heartbeat task is scheduled any more.
-        _wait_for(serving, 90, "the portal to serve, with a worker")
+        # Their own heartbeats: the worker's bootstep (no heartbeat task is scheduled any
+        # more) and beat's scheduler.
+        _wait_for(serving, 150, "the portal to serve, with a worker and beat")
         poller.start()
 
         # A worker killed with SIGKILL is started again, with a line; web goes on.
