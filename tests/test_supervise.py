@@ -275,9 +275,9 @@ def _send_heartbeat_task(tmp_path: Path) -> None:
     client = _redis_client(tmp_path)
     client.delete(f"portal:1:{HEARTBEAT_KEY}")  # Django's cache key: prefix, version, key
     client.close()
-    app = Celery("probe", broker=f"redis+socket://{_socket(tmp_path)}")
-    app.send_task("core.tasks.heartbeat", queue="default")
-    app.close()
+    # Not the current app: the portal's own tasks in this process keep their broker.
+    with Celery("probe", broker=f"redis+socket://{_socket(tmp_path)}", set_as_current=False) as app:
+        app.send_task("core.tasks.heartbeat", queue="default")
 
 
 def _task_ran(tmp_path: Path) -> bool:
