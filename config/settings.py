@@ -201,7 +201,15 @@ def _broker_url(redis_url: str) -> str:
 
 CELERY_BROKER_URL = _broker_url(REDIS_URL)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# max_retries 0: while Redis is down, queueing a task (notifications.services._enqueue,
+# after a request's commit) fails at once instead of retrying the connection for ~6 s
+# inside the request; the outbox sweep queues it later. The worker's own reconnection is
+# not affected: it retries with broker_connection_max_retries.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
