@@ -368,11 +368,9 @@ def drill_data(transactional_db):
 
 def _sweep(broker_url: str) -> None:
     """What beat does every minute: queue notifications.tasks.sweep on ``default``."""
-    app = Celery(broker=broker_url)
-    try:
+    # Not the current app: the portal's own tasks in this process keep their broker.
+    with Celery(broker=broker_url, set_as_current=False) as app:
         app.send_task("notifications.tasks.sweep", queue="default")
-    finally:
-        app.close()
 
 
 def _percentile(values: list[float], share: float) -> float:
