@@ -6,13 +6,15 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench lint messages clean-data
+.PHONY: help run test bench lint messages clean-data backup restore
 
 help:
 	@echo "make run    set up everything and serve the portal with demo data at http://127.0.0.1:8000"
 	@echo "make test   set up everything and run every test"
 	@echo "make bench  run the benchmarks and print their table"
 	@echo "make lint   ruff check"
+	@echo "make backup  write backups/portal-<time>.tar.gz: database, media files, manifest (BACKUP_DIR=…)"
+	@echo "make restore FILE=…  restore a backup into an empty database and media folder, and verify it"
 	@echo "make messages  extract and compile translations (needs GNU gettext)"
 
 # The virtual environment is rebuilt only when pyproject.toml changes.
@@ -41,6 +43,15 @@ lint: $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages --all --ignore '.venv/*' --ignore '.data/*' --ignore 'staticfiles/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+# The embedded PostgreSQL is started (and stopped again) as for any manage.py command.
+backup: $(STAMP)
+	$(PY) manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+# RESTORE_ARGS=--replace replaces a database that is not empty, after backing it up.
+restore: $(STAMP)
+	@if [ -z "$(FILE)" ]; then echo "Say which backup: make restore FILE=backups/portal-….tar.gz"; exit 2; fi
+	$(PY) manage.py restore "$(FILE)" $(RESTORE_ARGS)
 
 clean-data:
 	rm -rf .data

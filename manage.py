@@ -19,6 +19,8 @@ DATABASE_COMMANDS = {
     "load_demo",
     "ensure_admin",
     "runserver",
+    "backup",
+    "restore",
 }
 
 

@@ -321,6 +321,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Never served as such: members' files go out through core.files.serve (/files/…) only.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT") or DATA_DIR / "media")
+# Where `manage.py backup` (make backup) writes its archives: core/backup.py.
+BACKUP_DIR = Path(env.get_str("BACKUP_DIR") or BASE_DIR / "backups")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
