@@ -516,7 +516,10 @@ def _unpack(archive: Path | str, staging: Path) -> None:
     except tarfile.FilterError as exc:
         raise BackupError(f"{shown} is refused: {exc}.") from None
     except (tarfile.TarError, EOFError, zlib.error) as exc:
-        raise BackupError(f"{shown} is not a portal backup or is damaged ({exc}).") from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(":")
+        if "could not be opened successfully" in reason:
+            reason = "not a tar.gz archive"
+        raise BackupError(f"{shown} is not a portal backup or is damaged ({reason}).") from None
     except OSError as exc:
         raise BackupError(f"{shown} cannot be read ({exc}).") from None
 

@@ -25,6 +25,12 @@ def megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
+def _shown(path: Path) -> str:
+    """The path as the operator would type it: relative under the current folder."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
 class Command(BaseCommand):
     help = (
         "Write one archive (portal-<UTC time>.tar.gz) holding a pg_dump of the database, "
@@ -73,7 +79,7 @@ class Command(BaseCommand):
                 shutil.rmtree(staging, ignore_errors=True)
         manifest = result.manifest
         rows = sum(table["rows"] for table in manifest["tables"].values())
-        where = "standard output" if to_stdout else os.path.relpath(result.path)
+        where = "standard output" if to_stdout else _shown(result.path)
         say(
             f"Backup written to {where}: {megabytes(result.size)}, {len(manifest['tables'])} "
             f"tables, {rows} rows, {manifest['media']['count']} media files "
