@@ -423,7 +423,16 @@ def _dump(database: Database, staging: Path, now: datetime, log) -> dict:
         },
         "migrations": migrations,
         "tables": tables,
+        "secret_key_check": secret_key_check(),
     }
+
+
+def secret_key_check() -> str:
+    """A short digest of SECRET_KEY: a restore can tell whether the key is the same (signed
+    sessions, password-reset and unsubscribe links depend on it) without the key in here."""
+    from django.conf import settings
+
+    return hashlib.sha256(f"portal-backup:{settings.SECRET_KEY}".encode()).hexdigest()[:16]
 
 
 def _write_archive(handle, staging: Path, media_root: Path, manifest: dict, log) -> None:
@@ -663,6 +672,12 @@ def backup_restore(
         result.media_kept = len(kept)
         _verify(database, media_root, manifest, result)
         result.notes.extend(_migration_notes(manifest.get("migrations") or {}))
+        if manifest.get("secret_key_check") not in (None, secret_key_check()):
+            result.notes.append(
+                "This portal's SECRET_KEY is not the one the backup was made with: members "
+                "must sign in again and earlier password-reset and unsubscribe links fail. "
+                "Set SECRET_KEY (or PORTAL_DATA_DIR/secret_key) to the old key to keep them."
+            )
         result.seconds = time.monotonic() - started
         return result
     finally:

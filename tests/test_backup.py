@@ -208,9 +208,13 @@ def test_a_restore_into_an_empty_database_gives_back_the_same_rows_and_files(
     assert _files(restored_media) == portal_data
     assert "Verified against the manifest" in output and "checksums identical" in output
     assert "4 media files" in output
+    assert "SECRET_KEY" not in output  # the same key: nothing to say
 
 
-def test_an_identical_file_already_there_is_kept(archive, portal_data, empty_database, tmp_path):
+def test_an_identical_file_already_there_is_kept_and_another_secret_key_is_pointed_out(
+    archive, portal_data, empty_database, tmp_path, settings
+):
+    settings.SECRET_KEY = "another-key-" * 6
     restored_media = tmp_path / "restored-media"
     path, data = next(iter(portal_data.items()))
     (restored_media / path).parent.mkdir(parents=True)
@@ -224,6 +228,7 @@ def test_an_identical_file_already_there_is_kept(archive, portal_data, empty_dat
         str(restored_media),
     )
     assert "(1 were already there)" in output
+    assert "SECRET_KEY is not the one the backup was made with" in output
     assert _files(restored_media) == portal_data
 
 
