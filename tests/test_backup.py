@@ -401,7 +401,7 @@ def test_bad_archives_are_refused_with_one_line_and_nothing_written(
     assert not (tmp_path / "escaped.txt").exists()
 
 
-def test_a_failed_backup_leaves_no_archive(portal_data, backup_dir, tmp_path, monkeypatch):
+def test_a_failed_backup_leaves_no_archive(portal_data, backup_dir, tmp_path, settings):
     """A pg_dump that fails half-way (here one of PostgreSQL 18 that always does)."""
     fake = tmp_path / "bin" / "pg_dump"
     fake.parent.mkdir()
@@ -411,7 +411,7 @@ def test_a_failed_backup_leaves_no_archive(portal_data, backup_dir, tmp_path, mo
         'echo "pg_dump: error: out of disk space" >&2; exit 1\n'
     )
     fake.chmod(0o755)
-    monkeypatch.setenv("PG_BINDIR", str(fake.parent))
+    settings.PG_BINDIR = str(fake.parent)
     with pytest.raises(CommandError, match="pg_dump failed: pg_dump: error: out of disk space"):
         _run("backup")
     assert list(backup_dir.iterdir()) == []
@@ -485,11 +485,11 @@ def _fake_program(directory: Path, name: str, major: int) -> Path:
 
 
 @pytest.mark.django_db(transaction=False)
-def test_the_client_programs_of_the_servers_version_are_preferred(tmp_path, monkeypatch):
+def test_the_client_programs_of_the_servers_version_are_preferred(tmp_path, monkeypatch, settings):
     """Of the same major version as the server if there is one, else the oldest newer one
     (pg_dump reads older servers); never an older one, and then a clear line."""
     fake_17 = _fake_program(tmp_path / "17", "pg_dump", 17)
-    monkeypatch.setenv("PG_BINDIR", str(fake_17.parent))
+    settings.PG_BINDIR = str(fake_17.parent)
     monkeypatch.setenv("PATH", str(_fake_program(tmp_path / "16", "pg_dump", 16).parent))
     assert backup.find_program("pg_dump", 17) == (fake_17, 17)
     assert backup.find_program("pg_dump", 16)[1] == 16
