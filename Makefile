@@ -41,7 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages --all --ignore '.venv/*' --ignore '.data/*' --ignore 'staticfiles/*' --no-obsolete
+	$(PY) manage.py makemessages --all --ignore '.venv/*' --ignore '.data/*' --ignore 'staticfiles/*' --ignore 'tests/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 # The embedded PostgreSQL is started (and stopped again) as for any manage.py command.
