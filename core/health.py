@@ -35,7 +35,8 @@ def broker_status() -> str:
 
 
 def worker_status(*, now=None) -> str:
-    """``ok``, ``down`` (no heartbeat for DOWN_AFTER) or ``unknown`` (never seen, or no cache)."""
+    """``ok``; ``down`` (no heartbeat for DOWN_AFTER, or its process on this machine has gone);
+    ``unknown`` (never seen, or no cache)."""
     return _heartbeat_status(heartbeat.WORKER_KEY, now)
 
 
@@ -46,9 +47,11 @@ def beat_status(*, now=None) -> str:
 
 def _heartbeat_status(key: str, now) -> str:
     try:
-        when = heartbeat.last_seen(key)
+        stamp = heartbeat.last_seen(key)
     except Exception:  # noqa: BLE001
         return "unknown"
-    if when is None:
+    if stamp is None:
         return "unknown"
-    return "ok" if (now or timezone.now()) - when <= heartbeat.DOWN_AFTER else "down"
+    if (now or timezone.now()) - stamp.at > heartbeat.DOWN_AFTER or stamp.process_gone():
+        return "down"
+    return "ok"

@@ -6,14 +6,21 @@
 * Beat stamps ``BEAT_KEY`` from its scheduler, which ticks at least every ``BEAT_TICK``
   seconds.
 
-``core.health`` calls a part ``down`` when its last stamp is older than ``DOWN_AFTER``.
+``core.health`` calls a part ``down`` when its last stamp is older than ``DOWN_AFTER``, or
+at once when the stamping process ran on this machine and has gone (a worker killed under
+``make run`` shows as ``down`` until the one started in its place stamps again). Each stamp
+says when, on which host and from which process id.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import psutil
 from celery import bootsteps
 from celery.beat import PersistentScheduler
 from django.core.cache import cache
@@ -27,16 +34,45 @@ BEAT_TICK = 5.0  # at most this many seconds between beat's ticks and stamps
 DOWN_AFTER = timedelta(seconds=60)
 
 
-def record(key: str, *, now: datetime | None = None) -> str:
-    """Stamp `key` with the time; the cache fails open, so this never raises for Redis."""
-    stamp = (now or timezone.now()).isoformat()
-    cache.set(key, stamp, timeout=None)
-    return stamp
+@dataclass(frozen=True)
+class Stamp:
+    at: datetime
+    host: str = ""
+    pid: int = 0
+
+    def process_gone(self) -> bool:
+        """The stamping process ran on this machine and is no longer running."""
+        return self.host == socket.gethostname() and self.pid > 0 and not _running(self.pid)
 
 
-def last_seen(key: str) -> datetime | None:
-    stamp = cache.get(key)
-    return parse_datetime(stamp) if isinstance(stamp, str) else None
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def record(key: str, *, now: datetime | None = None, pid: int | None = None) -> str:
+    """Stamp `key` with the time, this host and this process (or `pid`); the cache fails
+    open, so this never raises for Redis."""
+    at = (now or timezone.now()).isoformat()
+    cache.set(
+        key,
+        {"at": at, "host": socket.gethostname(), "pid": os.getpid() if pid is None else pid},
+        timeout=None,
+    )
+    return at
+
+
+def last_seen(key: str) -> Stamp | None:
+    value = cache.get(key)
+    if not isinstance(value, dict):
+        return None
+    at = parse_datetime(str(value.get("at", "")))
+    if at is None:
+        return None
+    pid = value.get("pid")
+    return Stamp(at=at, host=str(value.get("host", "")), pid=pid if isinstance(pid, int) else 0)
 
 
 class WorkerHeartbeat(bootsteps.StartStopStep):

@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -54,6 +56,29 @@ def test_worker_and_beat_status_follow_their_heartbeat(key, age_seconds, expecte
     assert status(now=now) == expected
     cache.delete(key)
     assert status(now=now) == "unknown"
+
+
+def _a_finished_process_id() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_heartbeat_whose_process_has_gone_on_this_machine_is_down_at_once():
+    """A worker killed here is `down` before its stamp grows old; one elsewhere is judged by age."""
+    dead = _a_finished_process_id()
+    heartbeat.record(heartbeat.WORKER_KEY, pid=dead)
+    assert health.worker_status() == "down"
+    heartbeat.record(heartbeat.WORKER_KEY)  # this process: running
+    assert health.worker_status() == "ok"
+
+    cache.set(
+        heartbeat.WORKER_KEY, {"at": timezone.now().isoformat(), "host": "other", "pid": dead}
+    )
+    assert health.worker_status() == "ok"
+    cache.set(heartbeat.WORKER_KEY, "2026-12-03T10:00:00+00:00")  # a stamp in an older shape
+    assert health.worker_status() == "unknown"
+    cache.delete(heartbeat.WORKER_KEY)
 
 
 def test_healthz_is_degraded_while_the_worker_is_down_and_ok_again(client, db):

@@ -220,6 +220,8 @@ def test_make_run_restarts_a_killed_worker_and_redis_while_web_serves(tmp_path, 
         (worker,) = _pids(text(), "worker")
         killed_at = time.monotonic()
         os.kill(worker, signal.SIGKILL)
+        # /healthz tells at once: the stamping process has gone from this machine.
+        _wait_for(lambda: _healthz(base).get("worker") == "down", 10, "healthz: worker down")
         _wait_for(lambda: len(_pids(text(), "worker")) == 2, 30, "the worker to restart")
         assert time.monotonic() - killed_at < 30
         assert "worker exited (signal 9); restarting" in text()
