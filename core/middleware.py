@@ -53,6 +53,9 @@ class UserPreferencesMiddleware:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = translation.get_language()
         zone = zone or valid_time_zone(unquote(request.COOKIES.get(TIMEZONE_COOKIE, "")))
+        # Unknown on a first visit: pages then show times in the host's zone and UTC, and
+        # static/js/portal.js adds the browser's own (webinars/partials/_times.html).
+        request.time_zone_known = zone is not None
         if zone:
             timezone.activate(zoneinfo.ZoneInfo(zone))
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -97,3 +98,40 @@ def test_organiser_and_feedback_pages_are_accessible(page, eager_tasks):
     page.get_by_role("link", name="Change the time").click()
     assert page.get_by_label("Starts at").is_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize(
+    ("locale", "your_time", "host_time"),
+    [
+        ("en-GB", "Your time (Asia/Tokyo)", "Host's time (America/Santiago)"),
+        ("es-ES", "Su hora (Asia/Tokyo)", "Hora del anfitrión (America/Santiago)"),
+    ],
+)
+def test_a_tokyo_browser_sees_tokyo_time_on_its_first_visit(
+    browser, live_server, db, locale, your_time, host_time
+):
+    """06:00 UTC is 15:00 in Tokyo (no daylight saving), on the very first page view."""
+    starts_at = (timezone.now() + timedelta(days=10)).replace(
+        hour=6, minute=0, second=0, microsecond=0
+    )
+    webinar = WebinarFactory(
+        title="Milk banks at night",
+        host_time_zone="America/Santiago",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+    )
+    context = browser.new_context(locale=locale, timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + webinar.get_absolute_url())
+        block = page.locator("[data-webinar-times]")
+        assert block.get_by_text(your_time).is_visible()
+        assert block.get_by_text(host_time).is_visible()
+        viewer_row = block.locator("[data-viewer-row]")
+        assert "15:00" in viewer_row.inner_text()
+        assert "16:00" in viewer_row.inner_text()
+        santiago = starts_at.astimezone(zoneinfo.ZoneInfo("America/Santiago")).strftime("%H:%M")
+        assert santiago in block.locator("[data-host-row]").inner_text()
+        assert_accessible(page)
+    finally:
+        context.close()

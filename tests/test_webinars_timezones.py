@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from webinars.timezones import dual_times
 
@@ -72,6 +73,29 @@ def test_anonymous_viewer_gets_the_browser_zone_from_the_cookie(client, db):
     client.cookies["portal_tz"] = "Asia/Jakarta"
     block = _times_block(client.get(webinar.get_absolute_url()).content.decode())
     assert "Your time (Asia/Jakarta)" in block and "19:00" in block
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_first_visit_shows_the_hosts_time_and_utc_for_the_browser_to_add_its_own(
+    client, db, language
+):
+    """No profile zone, no cookie yet: nothing is called "your time" until the browser says."""
+    webinar = _webinar(AFTER_CHANGE)
+    html = client.get(webinar.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    block = _times_block(html)
+    with translation.override(language):
+        your_time = translation.gettext("Your time (%(zone)s)") % {"zone": "ZONE"}
+        host_time = translation.gettext("Host's time (%(zone)s)") % {"zone": "America/Santiago"}
+    assert "data-zone-unknown" in block
+    assert f"<dt>{host_time}</dt>" in block and "08:00" in block  # Santiago, UTC-4
+    assert re.search(r"<dt>UTC</dt>\s*<dd><time [^>]*>[^<]*12:00</time>", block)
+    assert f'data-your-time="{escape(your_time)}"' in block
+    assert 'data-starts-at="2026-04-09T12:00:00+00:00"' in block
+    assert "(UTC)" not in block  # no "Your time (UTC)" that is nobody's time
+
+    client.cookies["portal_tz"] = "UTC"  # the browser has said: now it is known
+    block = _times_block(client.get(webinar.get_absolute_url()).content.decode())
+    assert "data-zone-unknown" not in block
 
 
 def test_dual_times_utc_instants_stay_the_same(db):

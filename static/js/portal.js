@@ -10,10 +10,54 @@
     }
   } catch (e) { /* old browser: times stay in UTC, labelled as such */ }
 
+  // A first visit: the server did not know the zone, so it showed the host's time and UTC.
+  // Add the browser's own as "Your time" (webinars/partials/_times.html has the labels).
+  try {
+    document.querySelectorAll("[data-webinar-times][data-zone-unknown]").forEach(function (block) {
+      showLocalTimes(block, zone);
+    });
+  } catch (e) { /* the host's time and UTC stay */ }
+
   // Submit the language switcher as soon as a language is picked.
   document.addEventListener("change", function (event) {
     if (event.target && event.target.id === "language-select") {
       event.target.form.submit();
     }
   });
+
+  function showLocalTimes(block, zone) {
+    var host = block.dataset.hostZone;
+    if (!zone || zone === "UTC") { return; }
+    var lang = document.documentElement.lang || undefined;
+    var starts = new Date(block.dataset.startsAt);
+    var ends = new Date(block.dataset.endsAt);
+    var dateOf = new Intl.DateTimeFormat(lang, {
+      timeZone: zone, weekday: "long", day: "numeric", month: "long", year: "numeric"
+    });
+    var timeOf = new Intl.DateTimeFormat(lang, {
+      timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    });
+    function day(moment, inZone) {  // YYYY-MM-DD in a zone, to compare dates
+      return new Intl.DateTimeFormat("en-CA", {
+        timeZone: inZone, year: "numeric", month: "2-digit", day: "2-digit"
+      }).format(moment);
+    }
+    var row = block.querySelector("[data-viewer-row]");
+    var sameZone = zone === host;
+    row.querySelector("dt").textContent =
+      (sameZone ? block.dataset.yourAndHost : block.dataset.yourTime).replace("ZONE", zone);
+    row.querySelector('[data-part="start"]').textContent =
+      dateOf.format(starts) + ", " + timeOf.format(starts);
+    row.querySelector('[data-part="end"]').textContent =
+      (day(ends, zone) !== day(starts, zone) ? dateOf.format(ends) + ", " : "") + timeOf.format(ends);
+    var mine = day(starts, zone);
+    var theirs = day(starts, host);
+    if (mine !== theirs) {
+      var note = row.querySelector("[data-date-differs]");
+      note.textContent = mine > theirs ? block.dataset.nextDay : block.dataset.previousDay;
+      note.hidden = false;
+    }
+    row.hidden = false;
+    if (sameZone) { block.querySelector("[data-host-row]").hidden = true; }
+  }
 })();
