@@ -939,3 +939,16 @@ def test_followers_hear_about_new_replies_once_and_not_the_author(member, truste
     assert list(replies.values_list("recipient", flat=True)) == [follower.pk]  # not the author
     assert Notification.objects.get(kind="community.mention").recipient == mentioned  # told once
     assert replies.get().payload["thread"] == thread.title
+
+
+def test_a_first_visit_shows_chapter_meetings_in_utc_until_the_browser_says_its_zone(client, db):
+    chapter = ChapterFactory(time_zone="Asia/Manila", meeting_hour=15)
+    html = client.get(chapter.get_absolute_url()).content.decode()
+    assert 'data-local-label="Your time (ZONE)">UTC</th>' in html
+    assert html.count(" data-local>") == 3 and "07:00" in html  # Manila 15:00 in UTC
+    assert "Your time (UTC)" not in html
+
+    client.cookies["portal_tz"] = "Asia/Tokyo"
+    html = client.get(chapter.get_absolute_url()).content.decode()
+    assert "Your time (Asia/Tokyo)" in html and "16:00" in html
+    assert "data-local" not in html

@@ -139,3 +139,25 @@ def test_hostile_markdown_runs_nothing_in_chromium(page, no_waiting):
         )
         assert page.locator("main [onerror], main [onclick], main [onload]").count() == 0
     assert dialogs == []
+
+
+def test_a_tokyo_browser_sees_chapter_meetings_in_tokyo_time_on_its_first_visit(
+    browser, live_server, db
+):
+    """Manila 15:00 is 16:00 in Tokyo; before the browser has said its zone, the server
+    shows UTC (07:00), which the page's script turns into Tokyo time."""
+    from .factories_community import ChapterFactory
+
+    chapter = ChapterFactory(name="Asia-Pacific", time_zone="Asia/Manila", meeting_hour=15)
+    context = browser.new_context(locale="fr-FR", timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + chapter.get_absolute_url())
+        table = page.locator("table.data-table")
+        expect(table.locator("th").nth(1)).to_have_text("Votre heure (Asia/Tokyo)")
+        cells = table.locator("tbody tr td:nth-child(2)")
+        assert cells.count() == 3
+        assert all(text.endswith("16:00") for text in cells.all_inner_texts())
+        assert_accessible(page)
+    finally:
+        context.close()

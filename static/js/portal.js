@@ -16,6 +16,15 @@
     document.querySelectorAll("[data-webinar-times][data-zone-unknown]").forEach(function (block) {
       showLocalTimes(block, zone);
     });
+    // Other times shown in UTC for want of a zone: a label ("ZONE" for its name) and times.
+    if (zone && zone !== "UTC") {
+      document.querySelectorAll("[data-local-label]").forEach(function (label) {
+        label.textContent = label.dataset.localLabel.replace("ZONE", zone);
+      });
+      document.querySelectorAll("time[data-local]").forEach(function (element) {
+        element.textContent = inZone(zone).dateTime(new Date(element.dateTime));
+      });
+    }
   } catch (e) { /* the host's time and UTC stay */ }
 
   // Submit the language switcher as soon as a language is picked.
@@ -28,28 +37,17 @@
   function showLocalTimes(block, zone) {
     var host = block.dataset.hostZone;
     if (!zone || zone === "UTC") { return; }
-    var lang = document.documentElement.lang || undefined;
     var starts = new Date(block.dataset.startsAt);
     var ends = new Date(block.dataset.endsAt);
-    var dateOf = new Intl.DateTimeFormat(lang, {
-      timeZone: zone, weekday: "long", day: "numeric", month: "long", year: "numeric"
-    });
-    var timeOf = new Intl.DateTimeFormat(lang, {
-      timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23"
-    });
-    function day(moment, inZone) {  // YYYY-MM-DD in a zone, to compare dates
-      return new Intl.DateTimeFormat("en-CA", {
-        timeZone: inZone, year: "numeric", month: "2-digit", day: "2-digit"
-      }).format(moment);
-    }
+    var local = inZone(zone);
+    var day = function (moment, name) { return inZone(name).day(moment); };
     var row = block.querySelector("[data-viewer-row]");
     var sameZone = zone === host;
     row.querySelector("dt").textContent =
       (sameZone ? block.dataset.yourAndHost : block.dataset.yourTime).replace("ZONE", zone);
-    row.querySelector('[data-part="start"]').textContent =
-      dateOf.format(starts) + ", " + timeOf.format(starts);
+    row.querySelector('[data-part="start"]').textContent = local.dateTime(starts);
     row.querySelector('[data-part="end"]').textContent =
-      (day(ends, zone) !== day(starts, zone) ? dateOf.format(ends) + ", " : "") + timeOf.format(ends);
+      local.day(ends) !== local.day(starts) ? local.dateTime(ends) : local.time(ends);
     var mine = day(starts, zone);
     var theirs = day(starts, host);
     if (mine !== theirs) {
@@ -59,5 +57,24 @@
     }
     row.hidden = false;
     if (sameZone) { block.querySelector("[data-host-row]").hidden = true; }
+  }
+
+  // Formatting in a zone, in the page's language: "Thursday 3 December 2026, 15:00".
+  function inZone(name) {
+    var lang = document.documentElement.lang || undefined;
+    var date = new Intl.DateTimeFormat(lang, {
+      timeZone: name, weekday: "long", day: "numeric", month: "long", year: "numeric"
+    });
+    var time = new Intl.DateTimeFormat(lang, {
+      timeZone: name, hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    });
+    var key = new Intl.DateTimeFormat("en-CA", {  // YYYY-MM-DD, to compare dates
+      timeZone: name, year: "numeric", month: "2-digit", day: "2-digit"
+    });
+    return {
+      time: function (moment) { return time.format(moment); },
+      dateTime: function (moment) { return date.format(moment) + ", " + time.format(moment); },
+      day: function (moment) { return key.format(moment); }
+    };
   }
 })();
