@@ -47,6 +47,7 @@ ERRORS = {
     "404": ("Error", "No such object, or no such page of the list."),
     "415": ("Error", "The body's media type is not accepted."),
     "429": ("Error", "Too many requests: wait the seconds given in Retry-After."),
+    "503": ("Error", "The portal is briefly unavailable: try again after Retry-After seconds."),
 }
 
 
@@ -166,7 +167,7 @@ def document_errors(result, generator, request, public):
     schemas["InvalidRequest"] = INVALID
     for item in result.get("paths", {}).values():
         for method, operation in item.items():
-            codes = {"400", "401", "429"}
+            codes = {"400", "401", "429", "503"}
             parameters = operation.get("parameters", [])
             if any(p["in"] == "path" for p in parameters) or any(
                 p["name"] == "page" for p in parameters
@@ -184,9 +185,10 @@ def document_errors(result, generator, request, public):
                     "content",
                     {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
                 )
-            if "429" in responses:
-                responses["429"].setdefault(
-                    "headers",
-                    {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
-                )
+            for code in ("429", "503"):
+                if code in responses:
+                    responses[code].setdefault(
+                        "headers",
+                        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
+                    )
     return result

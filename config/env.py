@@ -66,6 +66,25 @@ def get_int(
     return number
 
 
+def get_float(
+    name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    value = get_str(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, e.g. 1.5 (got {value!r}).") from None
+    if number != number or number in (float("inf"), float("-inf")):  # NaN, infinity
+        raise ConfigurationError(f"{name} must be a finite number (got {value!r}).")
+    if minimum is not None and number < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum:g} (got {value}).")
+    if maximum is not None and number > maximum:
+        raise ConfigurationError(f"{name} must be at most {maximum:g} (got {value}).")
+    return number
+
+
 def get_list(name: str, default: list[str] | None = None) -> list[str]:
     value = get_str(name)
     if value is None:

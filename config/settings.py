@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "core.middleware.RequestParsingErrorsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that reads the session or the user: a 503 page while PostgreSQL is
+    # unreachable, whatever below (session, user, view, template) found it so.
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,10 +147,14 @@ if EMBEDDED_POSTGRES:
 else:
     env.check_url("DATABASE_URL", DATABASE_URL, env.DATABASE_SCHEMES)
 try:
-    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    # No persistent connections (the pool keeps them), each checked before use: one that
+    # died while idle (a restart of PostgreSQL) is replaced, never handed to a request.
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
 except ValueError as exc:
     raise ConfigurationError(f"DATABASE_URL is not a valid PostgreSQL URL ({exc}).") from None
-_database["ENGINE"] = "django.db.backends.postgresql"
+# Django's backend, failing fast while the server is unreachable (core/postgresql/base.py):
+# pages then answer 503 (core.middleware.DatabaseUnavailableMiddleware) within a few seconds.
+_database["ENGINE"] = "core.postgresql"
 _database["OPTIONS"] = {
     **_database.get("OPTIONS", {}),
     # No JIT compilation: it adds tens to hundreds of milliseconds to the first run of a
@@ -159,10 +166,25 @@ _database["OPTIONS"] = {
     "pool": {
         "min_size": 1,
         "max_size": env.get_int("DATABASE_POOL_MAX_SIZE", 8, minimum=1, maximum=1000),
-        "timeout": 10,
+        # Seconds a request waits for a connection before its page answers 503.
+        "timeout": env.get_float("DATABASE_POOL_TIMEOUT", 2.0, minimum=0.1, maximum=60),
+        # A lost connection is retried in the background for this long (with pauses of 1,
+        # 2, 4… s), then again as soon as a request asks: a server back after a long
+        # outage is found within a couple of seconds, not after a minutes-long pause.
+        "reconnect_timeout": 5.0,
     },
-    # Fail fast, with one line (config/services.py), when the server is unreachable.
-    "connect_timeout": env.get_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1, maximum=300),
+    # Fail fast, with one line (config/services.py), when the server is unreachable; a
+    # server that accepts the connection and then never answers (frozen) counts too.
+    "connect_timeout": env.get_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1, maximum=300),
+    # Over TCP (ignored on a Unix socket): find out that the server's host or the network
+    # has gone, rather than wait on a connection nobody answers any more. Idle
+    # connections are probed after 10 s idle; a query the server's host does not even
+    # acknowledge (milliseconds) fails instead of waiting for the kernel's 15 minutes.
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 5000,
 }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

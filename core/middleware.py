@@ -1,8 +1,10 @@
-"""Apply each viewer's language and time zone to the request."""
+"""Request-wide behaviour: each viewer's language and time zone, unreadable requests, NUL
+characters, and the answer while the database cannot be reached."""
 
 from __future__ import annotations
 
 import logging
+import sys
 import zoneinfo
 from functools import lru_cache
 from urllib.parse import unquote
@@ -15,9 +17,12 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseBadRequest, JsonResponse, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 
@@ -152,3 +157,68 @@ class RejectNullCharactersMiddleware:
         }:
             return any("\x00" in value for values in request.POST.lists() for value in values[1])
         return False
+
+
+# What the database layer raises when PostgreSQL cannot be reached or a connection broke:
+# the pool's timeout, a refused or lost connection, one already closed.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+database_logger = logging.getLogger("core.database")
+
+
+class DatabaseUnavailableMiddleware:
+    """While PostgreSQL cannot be reached, every request answers 503 at once, in the visitor's
+    language (core.views.service_unavailable), JSON under /api/, never a 500.
+
+    The error can come from the view or from the template it returned (TemplateResponse):
+    those reach process_exception. Or from a middleware below this one, reading the session
+    or the user (UserPreferencesMiddleware is the first to), or saving the session on the
+    way out: Django turns those into a 500 before this middleware sees the response, so
+    the got_request_exception signal marks the request first and the 500 is replaced here.
+    How long any of this waits for the database is the backend's business
+    (core/postgresql/base.py): seconds for the first request, then almost nothing.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        got_request_exception.connect(_note_database_error, dispatch_uid=__name__)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        error = getattr(request, "_database_error", None)
+        if error is not None and response.status_code >= 500:
+            return self.unavailable(request, error)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            return self.unavailable(request, exception)
+        return None
+
+    @staticmethod
+    def unavailable(request, error):
+        from .views import service_unavailable
+
+        database_logger.warning(
+            "Database error, answered 503: %s %s: %s: %s",
+            request.method,
+            request.path,
+            error.__class__.__name__,
+            str(error).strip().splitlines()[0] if str(error).strip() else "",
+        )
+        return service_unavailable(request)
+
+
+def _note_database_error(sender, request=None, **kwargs):
+    """Mark a request whose error Django is about to answer with a 500 (see above)."""
+    error = sys.exc_info()[1]
+    if request is None or not isinstance(error, DATABASE_ERRORS):
+        return
+    request._database_error = error
+    # The 500 page rendered next (with DEBUG, the technical page, which shows the user)
+    # must not go back to the database for a user not looked up yet.
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        from django.contrib.auth.models import AnonymousUser
+
+        request.user = AnonymousUser()

@@ -1,5 +1,8 @@
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -45,7 +48,11 @@ def healthz(request):
         status["status"] = "degraded"
     else:
         status["status"] = "ok"
-    return JsonResponse(status, status=503 if status["status"] == "error" else 200)
+    if status["status"] == "error":
+        response = JsonResponse(status, status=503)
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+        return response
+    return JsonResponse(status)
 
 
 def _wants_json(request) -> bool:
@@ -96,3 +103,31 @@ def server_error(request):
     from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+# Seconds a client is asked to wait (Retry-After) while the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = 5
+
+
+def service_unavailable(request):
+    """503 while PostgreSQL cannot be reached (core.middleware.DatabaseUnavailableMiddleware).
+
+    Nothing here may touch the database: the language comes from the language cookie or
+    Accept-Language (not a member's saved choice, which is in the database), the template
+    extends nothing and gets no context processors, and request.user is never read.
+    """
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        detail = _("The portal is briefly unavailable. Please try again in a moment.")
+        if _wants_json(request) or request.path == "/healthz":
+            response = JsonResponse({"detail": detail}, status=503)
+        else:
+            html = loader.get_template("503.html").render(
+                {"LANGUAGE_CODE": language, "detail": detail, "path": request.path}
+            )
+            response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    add_never_cache_headers(response)
+    return response

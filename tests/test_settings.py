@@ -84,6 +84,9 @@ BAD_ENVIRONMENTS = [
     ({"DATABASE_POOL_MAX_SIZE": "many"}, [], "DATABASE_POOL_MAX_SIZE"),
     ({"DATABASE_POOL_MAX_SIZE": "0"}, [], "DATABASE_POOL_MAX_SIZE"),
     ({"DATABASE_CONNECT_TIMEOUT": "0"}, [], "DATABASE_CONNECT_TIMEOUT"),
+    ({"DATABASE_POOL_TIMEOUT": "soon"}, [], "DATABASE_POOL_TIMEOUT"),
+    ({"DATABASE_POOL_TIMEOUT": "0"}, [], "DATABASE_POOL_TIMEOUT"),
+    ({"DATABASE_POOL_TIMEOUT": "nan"}, [], "DATABASE_POOL_TIMEOUT"),
     ({"PORTAL_PORT": "99999"}, [], "PORTAL_PORT"),
     ({"PORTAL_PORT": "eighty"}, [], "PORTAL_PORT"),
     ({"PORTAL_HOST": "http://127.0.0.1"}, [], "PORTAL_HOST"),
@@ -159,6 +162,23 @@ def test_env_helpers_parse_and_reject(monkeypatch):
     monkeypatch.setenv("X_INT", "0")
     with pytest.raises(ConfigurationError, match="X_INT must be at least 1"):
         env.get_int("X_INT", 1, minimum=1)
+
+
+def test_env_floats_parse_and_reject(monkeypatch):
+    monkeypatch.setenv("X_FLOAT", "1.5")
+    assert env.get_float("X_FLOAT", 2.0, minimum=0.1) == 1.5
+    monkeypatch.setenv("X_FLOAT", "")
+    assert env.get_float("X_FLOAT", 2.0) == 2.0
+    for bad, message in [
+        ("soon", "must be a number"),
+        ("inf", "must be a finite number"),
+        ("nan", "must be a finite number"),
+        ("0.05", "must be at least 0.1"),
+        ("61", "must be at most 60"),
+    ]:
+        monkeypatch.setenv("X_FLOAT", bad)
+        with pytest.raises(ConfigurationError, match=f"X_FLOAT {message}"):
+            env.get_float("X_FLOAT", 2.0, minimum=0.1, maximum=60)
 
 
 @pytest.mark.parametrize(

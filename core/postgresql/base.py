@@ -1,0 +1,97 @@
+"""Django's PostgreSQL backend with its psycopg pool, failing fast while the server is down.
+
+Three changes to how a connection is obtained from the pool, so that a stopped, frozen or
+restarting PostgreSQL costs each request at most a short wait and an "unavailable" page
+(core.middleware.DatabaseUnavailableMiddleware), never a hang:
+
+* The pool waits ``OPTIONS["pool"]["timeout"]`` (DATABASE_POOL_TIMEOUT) for a connection
+  when PostgreSQL answered last time. Once it did not, the process knows it is down and
+  waits only ``OUTAGE_WAIT`` for a connection that is already there or arrives in the
+  meantime: the pool keeps reconnecting in the background, so the first connection it
+  opens once the server is back ends the outage. No timer: nothing waits for recovery.
+* With CONN_HEALTH_CHECKS, the connection handed out is checked first (one empty query).
+  When one fails the check, the server has gone away since it was opened, and so have the
+  other idle ones: all are checked at once and the broken ones replaced, instead of one per
+  request, each after a second's pause (psycopg_pool's own policy).
+* The first failure and the recovery are logged once each, not once per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db.backends.postgresql import base
+from psycopg import IsolationLevel
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+logger = logging.getLogger(__name__)
+
+# Seconds a request waits for a pooled connection while PostgreSQL is known to be down.
+OUTAGE_WAIT = 0.25
+
+
+def check_connection(connection) -> None:
+    """The pool's check; on failure, the pool's other idle connections are checked too."""
+    try:
+        ConnectionPool.check_connection(connection)
+    except Exception:
+        pool = getattr(connection, "_pool", None)
+        if pool is not None:
+            pool.check()
+        raise
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    # Per process, for every thread's connection: time.monotonic() when the pool last
+    # failed to give a connection, 0.0 while PostgreSQL answers.
+    _unreachable_since = 0.0
+
+    @classmethod
+    def is_unreachable(cls) -> bool:
+        return bool(cls._unreachable_since)
+
+    @property
+    def pool(self):
+        options = self.settings_dict["OPTIONS"].get("pool")
+        if (
+            options
+            and self.settings_dict["CONN_HEALTH_CHECKS"]
+            and self.alias not in self._connection_pools
+        ):
+            self.settings_dict["OPTIONS"]["pool"] = {
+                "check": check_connection,
+                **(options if isinstance(options, dict) else {}),
+            }
+        return super().pool
+
+    def get_new_connection(self, conn_params):
+        pool = self.pool
+        if pool is None:
+            return super().get_new_connection(conn_params)
+        cls = type(self)
+        # As Django's backend does, with a wait of our choosing.
+        pool.open()
+        wait = min(OUTAGE_WAIT, pool.timeout) if cls._unreachable_since else pool.timeout
+        try:
+            connection = pool.getconn(timeout=wait)
+        except PoolTimeout as exc:
+            if not cls._unreachable_since:
+                logger.warning(
+                    "PostgreSQL unreachable (%s); pages answer 503 until it is back", exc
+                )
+                cls._unreachable_since = time.monotonic()
+            raise
+        if cls._unreachable_since:
+            logger.warning(
+                "PostgreSQL reachable again after %.1f s",
+                time.monotonic() - cls._unreachable_since,
+            )
+            cls._unreachable_since = 0.0
+        isolation_level = self.settings_dict["OPTIONS"].get("isolation_level")
+        if isolation_level is None:
+            self.isolation_level = IsolationLevel.READ_COMMITTED
+        else:
+            self.isolation_level = IsolationLevel(isolation_level)
+            connection.isolation_level = self.isolation_level
+        return connection
