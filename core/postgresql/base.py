@@ -9,10 +9,12 @@ restarting PostgreSQL costs each request at most a short wait and an "unavailabl
   waits only ``OUTAGE_WAIT`` for a connection that is already there or arrives in the
   meantime: the pool keeps reconnecting in the background, so the first connection it
   opens once the server is back ends the outage. No timer: nothing waits for recovery.
+  Within one request, a second try after a failure does not wait at all (the 500 page
+  DEBUG shows, for one, looks at the session and the user again).
 * With CONN_HEALTH_CHECKS, the connection handed out is checked first (one empty query).
   When one fails the check, the server has gone away since it was opened, and so have the
-  other idle ones: all are checked at once and the broken ones replaced, instead of one per
-  request, each after a second's pause (psycopg_pool's own policy).
+  other idle ones: all are checked at once and the broken ones replaced, instead of one at
+  a time with a second's pause from the second on (psycopg_pool's own policy).
 * The first failure and the recovery are logged once each, not once per request.
 """
 
@@ -47,6 +49,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
     # failed to give a connection, 0.0 while PostgreSQL answers.
     _unreachable_since = 0.0
 
+    # Per connection (so per thread): a connection failed during the current request.
+    _failed_this_request = False
+
     @classmethod
     def is_unreachable(cls) -> bool:
         return bool(cls._unreachable_since)
@@ -72,10 +77,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         cls = type(self)
         # As Django's backend does, with a wait of our choosing.
         pool.open()
-        wait = min(OUTAGE_WAIT, pool.timeout) if cls._unreachable_since else pool.timeout
+        if self._failed_this_request:
+            wait = 0.001  # an idle connection if there is one, no waiting for a new one
+        elif cls._unreachable_since:
+            wait = min(OUTAGE_WAIT, pool.timeout)
+        else:
+            wait = pool.timeout
         try:
             connection = pool.getconn(timeout=wait)
         except PoolTimeout as exc:
+            self._failed_this_request = True
             if not cls._unreachable_since:
                 logger.warning(
                     "PostgreSQL unreachable (%s); pages answer 503 until it is back", exc
@@ -88,6 +99,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 time.monotonic() - cls._unreachable_since,
             )
             cls._unreachable_since = 0.0
+        self._failed_this_request = False
         isolation_level = self.settings_dict["OPTIONS"].get("isolation_level")
         if isolation_level is None:
             self.isolation_level = IsolationLevel.READ_COMMITTED
@@ -95,3 +107,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.isolation_level = IsolationLevel(isolation_level)
             connection.isolation_level = self.isolation_level
         return connection
+
+    def close_if_unusable_or_obsolete(self):
+        # Called as each request starts and ends (django.db.close_old_connections).
+        self._failed_this_request = False
+        super().close_if_unusable_or_obsolete()
