@@ -243,8 +243,10 @@ def test_every_operation_documents_its_errors(openapi):
     for path, item in openapi["paths"].items():
         for method, operation in item.items():
             responses = operation["responses"]
-            for code in ("400", "401", "429"):
+            for code in ("400", "401", "429", "503"):
                 assert "application/json" in responses[code]["content"], (method, path, code)
+            for code in ("429", "503"):
+                assert "Retry-After" in responses[code]["headers"], (method, path, code)
             if "{" in path:
                 assert "404" in responses, (method, path)
             if method != "get":
