@@ -15,6 +15,9 @@ restarting PostgreSQL costs each request at most a short wait and an "unavailabl
   When one fails the check, the server has gone away since it was opened, and so have the
   other idle ones: all are checked at once and the broken ones replaced, instead of one at
   a time with a second's pause from the second on (psycopg_pool's own policy).
+* The wait is given up early (after OUTAGE_WAIT) once the pool has failed to connect
+  meanwhile: a refused connection means the server is down (stopping, restarting), so a
+  request caught by a stop does not also wait the whole timeout.
 * The first failure and the recovery are logged once each, not once per request.
 """
 
@@ -84,7 +87,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         else:
             wait = pool.timeout
         try:
-            connection = pool.getconn(timeout=wait)
+            connection = self._getconn(pool, wait)
         except PoolTimeout as exc:
             self._failed_this_request = True
             if not cls._unreachable_since:
@@ -107,6 +110,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.isolation_level = IsolationLevel(isolation_level)
             connection.isolation_level = self.isolation_level
         return connection
+
+    @staticmethod
+    def _getconn(pool, wait: float):
+        """pool.getconn(timeout=wait), in slices of OUTAGE_WAIT, given up after a slice in
+        which the pool failed to connect (a refused connection: the server is down, waiting
+        longer gains nothing). A server that does not answer at all costs the whole wait."""
+        errors = pool.get_stats().get("connections_errors", 0)
+        deadline = time.monotonic() + wait
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                return pool.getconn(timeout=max(min(OUTAGE_WAIT, remaining), 0.001))
+            except PoolTimeout:
+                failed = pool.get_stats().get("connections_errors", 0) > errors
+                if failed or time.monotonic() >= deadline:
+                    raise
 
     def close_if_unusable_or_obsolete(self):
         # Called as each request starts and ends (django.db.close_old_connections).
