@@ -26,6 +26,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class CommandFailed(subprocess.CalledProcessError):
+    def __str__(self) -> str:
+        return f"{super().__str__()}\n{self.stderr.strip()}"
+
+
 class Cluster:
     def __init__(self, root: Path, port: int | None = None):
         self.root = root
@@ -38,14 +43,15 @@ class Cluster:
         return f"postgres://postgres@127.0.0.1:{self.port}/portal"
 
     def _run(self, program: str, *args: str, timeout: float = 60) -> None:
-        subprocess.run(
+        result = subprocess.run(
             [str(POSTGRES_BIN_PATH / program), *args],
-            check=True,
             capture_output=True,
             text=True,
             timeout=timeout,
             user=self.user,
         )
+        if result.returncode:
+            raise CommandFailed(result.returncode, [program, *args], result.stdout, result.stderr)
 
     def init(self) -> Cluster:
         if self.user:

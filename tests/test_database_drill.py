@@ -1,6 +1,6 @@
 """The PostgreSQL outage drill: a real PostgreSQL stopped, frozen and restarted under traffic.
 
-The portal runs as in production (gunicorn, two workers, DEBUG off, collected static
+The portal runs as in production (gunicorn with three sync workers as in the Dockerfile, DEBUG off, collected static
 files) against a cluster of its own (tests/pg_cluster.py, on a free loopback port, its
 data under tmp_path), while client threads keep asking for pages, the API and /healthz in
 Spanish and French. Then:
@@ -220,9 +220,11 @@ def portal(cluster, tmp_path):
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            "3",
             "--access-logfile",
             "-",
+            "--access-logformat",
+            '"%(r)s" %(s)s %(L)ss',  # with each request's time
         ],
         cwd=BASE_DIR,
         env=environment,
@@ -336,6 +338,9 @@ def test_stopped_frozen_and_restarted_postgresql_under_traffic(cluster, portal, 
         assert all(a.status in (200, 503) for a in answers), [
             (a.path, a.status, a.body[:200]) for a in answers if a.status not in (200, 503)
         ]
+        for answer in answers:
+            if answer.status == 503:
+                assert_unavailable(answer)
         assert max(a.took for a in answers) < OUTAGE_LIMIT
         assert recovered is not None and recovered < RECOVERY_LIMIT
     log = (tmp_path / "gunicorn.log").read_text()
