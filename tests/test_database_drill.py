@@ -2,7 +2,7 @@
 
 The portal runs as in production (gunicorn with three sync workers as in the Dockerfile, DEBUG off, collected static
 files) against a cluster of its own (tests/pg_cluster.py, on a free loopback port, its
-data under tmp_path), while client threads keep asking for pages, the API and /healthz in
+data in a temporary folder), while client threads keep asking for pages, the API and /healthz in
 Spanish and French. Then:
 
 * PostgreSQL stopped for longer than the pool's reconnect_timeout: every answer is a 503
@@ -22,8 +22,10 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -194,13 +196,19 @@ def _manage(environment: dict[str, str], *args: str) -> None:
 
 @pytest.fixture
 def cluster(tmp_path):
-    cluster = Cluster(tmp_path / "pg").init()
-    cluster.start()
+    # Run as root, the server runs as another user, which must be able to reach its data:
+    # not under pytest's base folder, which any pytest starting on the machine sets back
+    # to 0700. Elsewhere, under tmp_path.
+    root = Path(tempfile.mkdtemp(prefix="portal-pg-")) if os.geteuid() == 0 else tmp_path
+    cluster = Cluster(root / "pg").init()
     try:
+        cluster.start()
         cluster.create_database()
         yield cluster
     finally:
         cluster.destroy()
+        if root != tmp_path:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
