@@ -96,6 +96,12 @@ MIDDLEWARE = [
     "core.middleware.RequestParsingErrorsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise (static files come compressed already): pages compressed, with the
+    # BREACH mitigation of Django's GZipMiddleware; ETags computed before compression.
+    "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Who may keep a page: public for a minute when anonymous, private otherwise.
+    "core.middleware.CachePolicyMiddleware",
     # Before anything that reads the session or the user: a 503 page while PostgreSQL is
     # unreachable, whatever below (session, user, view, template) found it so.
     "core.middleware.DatabaseUnavailableMiddleware",

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from catalogue.feeds import NewlyVettedSolutions
 from community.feeds import BlogFeed
@@ -21,7 +23,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("feeds/solutions/", NewlyVettedSolutions(), name="feed-solutions"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Without a CSRF token, so that pages carrying the language switcher can be kept by
+    # shared caches; a forged request can only change the visitor's display language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
     path("api/", include("config.api_urls")),

@@ -1,5 +1,5 @@
 """Request-wide behaviour: each viewer's language and time zone, unreadable requests, NUL
-characters, and the answer while the database cannot be reached."""
+characters, the answer while the database cannot be reached, and who may keep a page."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.exceptions import (
     BadRequest,
     RequestDataTooBig,
@@ -22,6 +23,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseBadRequest, JsonResponse, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
@@ -222,3 +224,48 @@ def _note_database_error(sender, request=None, **kwargs):
         from django.contrib.auth.models import AnonymousUser
 
         request.user = AnonymousUser()
+
+
+# Seconds a browser or a shared cache (reverse proxy, CDN) may keep an anonymous page.
+SHARED_MAX_AGE = 60
+
+
+class CachePolicyMiddleware:
+    """Anonymous pages may be kept a minute by browsers and shared caches; others are private.
+
+    A page is shared only when nothing in it depends on who asked: a GET or HEAD answered
+    200 to a visitor who is not signed in (no session user, no Authorization header), that
+    used no CSRF token, showed no message, set no cookie and changed no session.
+    Such a page varies by language and by cookies (language and time-zone choices). Every
+    other answer is ``private``. An answer that sets its own Cache-Control keeps it. ETags
+    (ConditionalGetMiddleware) then let a browser or proxy revalidate either kind cheaply.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control") or request.method not in ("GET", "HEAD"):
+            return response
+        if self._shared(request, response):
+            patch_cache_control(response, public=True, max_age=SHARED_MAX_AGE)
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        else:
+            patch_cache_control(response, private=True)
+        return response
+
+    @staticmethod
+    def _shared(request, response) -> bool:
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        return (
+            response.status_code == 200
+            and not response.cookies
+            and "HTTP_AUTHORIZATION" not in request.META
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not (session is not None and session.modified)
+            and not (user is not None and user.is_authenticated)
+            # Messages shown in this page (the base template lists them only when any).
+            and not getattr(get_messages(request), "used", False)
+        )
