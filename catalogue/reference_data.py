@@ -4,6 +4,8 @@ Idempotent functions taking an app registry; called by a migration and after eve
 migrate and flush (see apps.py), so they are always present.
 """
 
+from core.roles import Perm, ensure_group
+
 SDGS = [
     (1, "No poverty"),
     (2, "Zero hunger"),
@@ -75,17 +77,11 @@ def ensure_criteria(apps) -> None:
 
 
 def ensure_reviewers_group(apps) -> None:
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    content_type, _ = ContentType.objects.get_or_create(app_label="catalogue", model="solution")
-    permission, _ = Permission.objects.get_or_create(
-        content_type=content_type,
-        codename="review_solution",
-        defaults={"name": "Can review submitted solutions"},
+    ensure_group(
+        "Reviewers",
+        [Perm("catalogue", "solution", "review_solution", "Can review submitted solutions")],
+        apps=apps,
     )
-    reviewers, _ = Group.objects.get_or_create(name="Reviewers")
-    reviewers.permissions.add(permission)
 
 
 def ensure_all(apps) -> None:

@@ -2,29 +2,19 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-
-def _ensure_reference_data(sender, apps=None, **kwargs):
-    from django.apps import apps as live_apps
-
-    from .reference_data import ensure_all
-
-    apps = apps or live_apps  # flush sends no registry: the live one is the current state
-    try:
-        apps.get_model("community", "Category")
-    except LookupError:
-        return
-    ensure_all(apps)
+from core.reference_data import ensure_after_migrate
 
 
 class CommunityConfig(AppConfig):
     name = "community"
     verbose_name = _("Community of Practice")
+    reference_models = ("Category",)
 
     def ready(self):
         from core.files import register_file_kind
         from notifications.kinds import Frequency, register_kind
 
-        post_migrate.connect(_ensure_reference_data, sender=self)
+        post_migrate.connect(ensure_after_migrate, sender=self)
         register_file_kind(  # monthly themes are public
             "theme-cover",
             model="community.Theme",

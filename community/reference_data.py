@@ -5,33 +5,19 @@ Idempotent, called after every migrate and flush by the post_migrate handler in 
 (so tests that flush the database keep it), with an app registry (historical or live).
 """
 
-
-def _group_with_permission(apps, *, model: str, codename: str, name: str, group: str) -> None:
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    content_type, _ = ContentType.objects.get_or_create(app_label="community", model=model)
-    permission, _ = Permission.objects.get_or_create(
-        content_type=content_type, codename=codename, defaults={"name": name}
-    )
-    instance, _ = Group.objects.get_or_create(name=group)
-    instance.permissions.add(permission)
+from core.roles import Perm, ensure_group
 
 
 def ensure_groups(apps) -> None:
-    _group_with_permission(
-        apps,
-        model="thread",
-        codename="moderate",
-        name="Can moderate the Community of Practice forums",
-        group="Moderators",
+    ensure_group(
+        "Moderators",
+        [Perm("community", "thread", "moderate", "Can moderate the Community of Practice forums")],
+        apps=apps,
     )
-    _group_with_permission(
-        apps,
-        model="blogpost",
-        codename="write_blog",
-        name="Can write expert blog posts",
-        group="Expert authors",
+    ensure_group(
+        "Expert authors",
+        [Perm("community", "blogpost", "write_blog", "Can write expert blog posts")],
+        apps=apps,
     )
 
 

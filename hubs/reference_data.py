@@ -6,6 +6,8 @@ idempotent. Migrations call them once; the post_migrate handler in apps.py calls
 after every migrate and flush, so the data is always there (tests that flush included).
 """
 
+from core.roles import Perm, ensure_group
+
 AREAS = [
     (
         "agriculture",
@@ -148,17 +150,11 @@ def ensure_priority_areas(apps) -> None:
 
 
 def ensure_curators_group(apps) -> None:
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    content_type, _ = ContentType.objects.get_or_create(app_label="hubs", model="hub")
-    permission, _ = Permission.objects.get_or_create(
-        content_type=content_type,
-        codename="curate_hub",
-        defaults={"name": "Can review proposals and publish hub profiles"},
+    ensure_group(
+        "Curators",
+        [Perm("hubs", "hub", "curate_hub", "Can review proposals and publish hub profiles")],
+        apps=apps,
     )
-    curators, _ = Group.objects.get_or_create(name="Curators")
-    curators.permissions.add(permission)
 
 
 def ensure_questionnaire_v1(apps) -> None:
