@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.permissions import is_verified_member
-from hubs.permissions import is_curator
+from hubs.permissions import is_curator, is_hub_editor
 
 
 def is_reviewer(user) -> bool:
@@ -12,13 +12,11 @@ def is_reviewer(user) -> bool:
 
 def is_solution_editor(user, solution) -> bool:
     """An editor of one of the solution's provider hubs."""
-    if not is_verified_member(user):
-        return False
-    return solution.hubs.filter(editors=user).exists()
+    return solution.hubs.edited_by(user).exists()
 
 
 def can_submit_for_hub(user, hub) -> bool:
-    return is_verified_member(user) and hub.editors.filter(pk=user.pk).exists()
+    return is_hub_editor(user, hub)
 
 
 def can_review(user, revision) -> bool:

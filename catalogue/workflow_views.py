@@ -35,7 +35,7 @@ S = SolutionRevision.Status
 @login_required
 def create(request):
     """Start a new solution for one of the hubs the member edits."""
-    hubs = Hub.objects.filter(editors=request.user).order_by("name")
+    hubs = Hub.objects.edited_by(request.user).order_by("name")
     hub = (
         get_object_or_404(hubs, slug=request.GET.get("hub") or request.POST.get("hub"))
         if hubs.exists()

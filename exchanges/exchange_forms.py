@@ -196,20 +196,19 @@ class ExchangeRecordForm(ExchangePlanForm):
         self.user = user  # before the plan form's set-up, which lists the user's solutions
         self.may_record_for_anyone = may_record_for_anyone
         super().__init__(*args, **kwargs)
-        # Published hubs, and the member's own even before they are published.
-        hubs = Hub.objects.filter(Q(is_published=True) | Q(editors=user)).distinct()
+        hubs = Hub.objects.published_or_edited_by(user)
         self.fields["provider_hubs"].queryset = hubs.order_by("name")
         self.fields["recipient_hub"].queryset = hubs.order_by("name")
 
     def _hubs_taking_part(self) -> list[int]:
         # A new exchange: the recording member's own hubs, which must take part.
-        return list(Hub.objects.filter(editors=self.user).values_list("pk", flat=True))
+        return list(Hub.objects.edited_by(self.user).values_list("pk", flat=True))
 
     def clean(self):
         cleaned = super().clean()
         if self.may_record_for_anyone:
             return cleaned
-        own = set(Hub.objects.filter(editors=self.user).values_list("pk", flat=True))
+        own = set(Hub.objects.edited_by(self.user).values_list("pk", flat=True))
         taking_part = {hub.pk for hub in cleaned.get("provider_hubs") or []}
         if cleaned.get("recipient_hub"):
             taking_part.add(cleaned["recipient_hub"].pk)

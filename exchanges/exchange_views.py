@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalogue.models import Solution
 from core.forms import add_service_errors, error_text
 from core.permissions import verified_member_required
+from hubs.models import Hub
 from hubs.permissions import is_curator
 
 from . import exchange_selectors as selectors
@@ -239,7 +240,7 @@ def exchange_new(request):
     if not permissions.can_record_exchange(request.user):
         raise PermissionDenied(_("Only hub editors and curators can record exchanges."))
     data = request.POST if request.method == "POST" else None
-    own_hubs = list(permissions.editable_hubs(request.user).order_by("name"))
+    own_hubs = list(Hub.objects.edited_by(request.user).order_by("name"))
     initial = {"provider_hubs": own_hubs[:1]} if len(own_hubs) == 1 else {}
     form = ExchangeRecordForm(
         data,

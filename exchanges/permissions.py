@@ -17,18 +17,11 @@ from django.db.models import Q
 
 from core.permissions import is_verified_member
 from hubs.models import Hub
-from hubs.permissions import is_curator
+from hubs.permissions import is_curator, is_hub_editor
 
 
 def edits_any_hub(user) -> bool:
-    return is_verified_member(user) and user.edited_hubs.exists()
-
-
-def editable_hubs(user):
-    """The hubs a member edits (none for anonymous or unverified members)."""
-    if not is_verified_member(user):
-        return Hub.objects.none()
-    return Hub.objects.filter(editors=user)
+    return Hub.objects.edited_by(user).exists()
 
 
 # --- Requests ------------------------------------------------------------------------------
@@ -65,8 +58,7 @@ def can_offer(user, request, hub) -> bool:
         request.status == request.Status.OPEN
         and hub.is_published
         and hub.pk != request.hub_id
-        and is_verified_member(user)
-        and hub.editors.filter(pk=user.pk).exists()
+        and is_hub_editor(user, hub)
     )
 
 
@@ -101,7 +93,7 @@ def can_see_exchange(user, exchange) -> bool:
 
 def provider_side(user, exchange) -> bool:
     """An editor of one of the exchange's provider hubs."""
-    return is_verified_member(user) and exchange.provider_hubs.filter(editors=user).exists()
+    return exchange.provider_hubs.edited_by(user).exists()
 
 
 def recipient_side(user, exchange) -> bool:
@@ -110,10 +102,7 @@ def recipient_side(user, exchange) -> bool:
         return False
     if exchange.request_id is not None and exchange.request.requester_id == user.pk:
         return True
-    return (
-        exchange.recipient_hub_id is not None
-        and exchange.recipient_hub.editors.filter(pk=user.pk).exists()
-    )
+    return exchange.recipient_hub_id is not None and is_hub_editor(user, exchange.recipient_hub)
 
 
 def can_manage_exchange(user, exchange) -> bool:

@@ -19,7 +19,6 @@ from catalogue.search import text_query
 from hubs.models import Hub, PriorityArea
 
 from .models import KnowledgeRequest
-from .permissions import editable_hubs
 
 
 class SolutionChoiceField(forms.ModelMultipleChoiceField):
@@ -67,7 +66,7 @@ class RequestForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        hubs = editable_hubs(user).order_by("name")
+        hubs = Hub.objects.edited_by(user).order_by("name")
         self.fields["hub"].queryset = hubs
         self.fields["hub"].empty_label = _("None: I ask for my institution")
         self.fields["challenge"].required = True

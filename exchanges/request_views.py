@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalogue.models import Modality, Solution
 from core.forms import add_service_errors, error_text
 from core.permissions import is_verified_member, verified_member_required
+from hubs.models import Hub
 
 from . import permissions, services
 from .models import Exchange, KnowledgeRequest, Match, Offer, Suggestion
@@ -212,7 +213,7 @@ def _offer_hubs(user, knowledge_request) -> list:
     if knowledge_request.status != KnowledgeRequest.Status.OPEN:
         return []
     return list(
-        permissions.editable_hubs(user)
+        Hub.objects.edited_by(user)
         .filter(is_published=True)
         .exclude(pk=knowledge_request.hub_id or 0)
         .exclude(offers__request=knowledge_request)
@@ -441,7 +442,7 @@ def match_decline(request, slug, pk):
 @verified_member_required
 @require_safe
 def for_my_hub(request):
-    hub_ids = list(permissions.editable_hubs(request.user).values_list("pk", flat=True))
+    hub_ids = list(Hub.objects.edited_by(request.user).values_list("pk", flat=True))
     if not hub_ids:
         raise PermissionDenied(_("Only hub editors see the requests that match their hubs."))
     mine = Q(hub_id__in=hub_ids) | Q(solution__hubs__in=hub_ids)

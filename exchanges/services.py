@@ -26,6 +26,7 @@ from catalogue.models import Replication, Solution
 from catalogue.search import CONFIGS, index_solution
 from core.slugs import unique_slug
 from hubs.models import Hub
+from hubs.permissions import is_hub_editor
 from notifications.services import notify_many
 
 from . import matching, permissions
@@ -86,7 +87,7 @@ def _index_request(request: KnowledgeRequest) -> None:
 
 def _validate_request(request: KnowledgeRequest, user: User) -> None:
     request.full_clean(exclude=["requester", "slug", "document"])
-    if request.hub_id and not request.hub.editors.filter(pk=user.pk).exists():
+    if request.hub_id and not is_hub_editor(user, request.hub):
         raise ValidationError(
             {"hub": _("You can only make a request on behalf of a hub you edit.")}
         )
@@ -419,7 +420,7 @@ def exchange_record(*, user: User, data: dict, now: datetime | None = None) -> E
         raise PermissionDenied(_("Only hub editors and curators can record exchanges."))
     provider_hubs = list(data.get("provider_hubs") or [])
     recipient_hub = data.get("recipient_hub")
-    own = set(permissions.editable_hubs(user).values_list("pk", flat=True))
+    own = set(Hub.objects.edited_by(user).values_list("pk", flat=True))
     taking_part = {h.pk for h in provider_hubs} | ({recipient_hub.pk} if recipient_hub else set())
     if not permissions.can_broker(user) and not (own & taking_part):
         raise PermissionDenied(_("You can only record exchanges your own hub takes part in."))

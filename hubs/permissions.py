@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from core.permissions import is_verified_member
-
 
 def is_curator(user) -> bool:
     return bool(
@@ -12,9 +10,10 @@ def is_curator(user) -> bool:
 
 
 def is_hub_editor(user, hub) -> bool:
-    if not is_verified_member(user):
-        return False
-    return hub.editors.filter(pk=user.pk).exists()
+    """A verified member among the hub's editors (see ``HubQuerySet.edited_by``)."""
+    from .models import Hub
+
+    return Hub.objects.edited_by(user).filter(pk=hub.pk).exists()
 
 
 def can_propose_change(user, hub) -> bool:

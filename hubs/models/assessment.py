@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from core.translation import TranslatedFields
 from core.uploads import POLICIES, UserFileField
 
+from .profiles import Hub
+
 MAX_LEVEL = 4
 EVIDENCE_MAX_BYTES = POLICIES["evidence"].max_bytes
 
@@ -103,9 +105,8 @@ class AssessmentQuerySet(models.QuerySet):
         if is_curator(user):
             return self
         visible = Q(is_published=True, status=Assessment.Status.SUBMITTED)
-        if user.is_authenticated:
-            visible |= Q(hub__editors=user)
-        return self.filter(visible).distinct()
+        visible |= Q(hub__in=Hub.objects.edited_by(user))
+        return self.filter(visible)
 
 
 class Assessment(models.Model):

@@ -60,15 +60,29 @@ class HubQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
 
+    def edited_by(self, user):
+        """The hubs ``user`` edits: none for anonymous, inactive or unverified members.
+
+        The one rule for "is an editor": ``hubs.permissions.is_hub_editor`` asks it of one
+        hub, and ``solution.hubs.edited_by(user).exists()`` of any of a set of hubs.
+        """
+        from core.permissions import is_verified_member
+
+        if not is_verified_member(user):
+            return self.none()
+        return self.filter(editors=user)
+
+    def published_or_edited_by(self, user):
+        """Published hubs, and the member's own even before they are published."""
+        return self.filter(Q(is_published=True) | Q(pk__in=Hub.objects.edited_by(user)))
+
     def visible_to(self, user):
         """The public sees published hubs; editors also see their own; curators see all."""
         from hubs.permissions import is_curator
 
         if is_curator(user):
             return self
-        if user.is_authenticated:
-            return self.filter(Q(is_published=True) | Q(editors=user)).distinct()
-        return self.published()
+        return self.published_or_edited_by(user)
 
     def with_card_data(self):
         return self.prefetch_related("priority_areas")
