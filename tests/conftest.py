@@ -70,19 +70,34 @@ def reviewer(db):
     return user
 
 
+@pytest.fixture
+def requester(db):
+    """A member from a recipient country, who asks for solutions and exchanges."""
+    return UserFactory(name="Raquel Requester", organisation="Ministry of Health of Mozambique")
+
+
 # A hub, its editor, a draft self-assessment and a solution revision (the upload tests).
 
 
+def _marked(request, name: str) -> dict:
+    """The keyword arguments of the closest ``@pytest.mark.<name>(...)`` (none: {})."""
+    marker = request.node.get_closest_marker(name)
+    return dict(marker.kwargs) if marker else {}
+
+
 @pytest.fixture
-def hub(db):
+def hub(request, db):
+    """A hub named "Agency for Cooperation". A test or module (``pytestmark``) gives it other
+    fields with ``@pytest.mark.hub(name=..., kind=...)``."""
     from .factories_hubs import HubFactory
 
-    return HubFactory(name="Agency for Cooperation")
+    return HubFactory(**{"name": "Agency for Cooperation", **_marked(request, "hub")})
 
 
 @pytest.fixture
-def editor(hub):
-    user = UserFactory()
+def editor(request, hub):
+    """An editor of ``hub``; ``@pytest.mark.editor(name=...)`` sets the member's fields."""
+    user = UserFactory(**_marked(request, "editor"))
     hub.editors.add(user)
     return user
 
@@ -103,6 +118,13 @@ def revision(hub, editor):
     from catalogue import services as catalogue_services
 
     return catalogue_services.solution_create(hub=hub, user=editor, data={"title": "Milk banks"})
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploads go to this test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

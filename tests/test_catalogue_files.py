@@ -14,15 +14,11 @@ from catalogue.models import Attachment
 from core.uploads import validate_document
 
 from .factories import UserFactory
-from .factories_hubs import HubFactory
 
 
 @pytest.fixture
-def draft(db):
-    hub = HubFactory()
-    editor = UserFactory()
-    hub.editors.add(editor)
-    revision = services.solution_create(hub=hub, user=editor, data={"title": "Milk banks"})
+def revision_draft(revision, editor):
+    """A draft solution revision (tests/conftest.py's ``revision``) and its hub's editor."""
     return revision, editor
 
 
@@ -50,16 +46,16 @@ def _docx() -> bytes:
         (".hidden.pdf", b"%PDF-1.4 x", "path"),
     ],
 )
-def test_hostile_files_are_refused(draft, name, content, message):
-    revision, editor = draft
+def test_hostile_files_are_refused(revision_draft, name, content, message):
+    revision, editor = revision_draft
     upload = ContentFile(content, name=name)  # unlike an upload, keeps any path in its name
     with pytest.raises(ValidationError, match=message):
         services.attachment_add(revision=revision, user=editor, file=upload)
     assert not Attachment.objects.exists()
 
 
-def test_hostile_upload_through_the_form_gets_a_clear_message(client, draft):
-    revision, editor = draft
+def test_hostile_upload_through_the_form_gets_a_clear_message(client, revision_draft):
+    revision, editor = revision_draft
     client.force_login(editor)
     url = reverse("catalogue:files", args=[revision.solution.slug])
     response = client.post(
@@ -82,8 +78,10 @@ def test_hostile_upload_through_the_form_gets_a_clear_message(client, draft):
         ),
     ],
 )
-def test_good_files_are_kept_and_downloaded_never_inline(client, draft, name, content, served_as):
-    revision, editor = draft
+def test_good_files_are_kept_and_downloaded_never_inline(
+    client, revision_draft, name, content, served_as
+):
+    revision, editor = revision_draft
     services.attachment_add(
         revision=revision,
         user=editor,
@@ -104,8 +102,8 @@ def test_good_files_are_kept_and_downloaded_never_inline(client, draft, name, co
     assert b"".join(response.streaming_content) == content
 
 
-def test_only_editors_add_files(draft):
-    revision, _editor = draft
+def test_only_editors_add_files(revision_draft):
+    revision, _editor = revision_draft
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):

@@ -29,16 +29,7 @@ CONTENT = {
 }
 
 
-@pytest.fixture
-def hub(db):
-    return HubFactory(name="Oswaldo Cruz Foundation")
-
-
-@pytest.fixture
-def editor(hub):
-    user = UserFactory()
-    hub.editors.add(user)
-    return user
+pytestmark = pytest.mark.hub(name="Oswaldo Cruz Foundation")
 
 
 def _assessments(rating="met"):

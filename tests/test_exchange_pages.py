@@ -58,11 +58,6 @@ def recipient_hub(recipient_editor):
     )
 
 
-@pytest.fixture
-def requester(db):
-    return UserFactory(name="Raquel Requester")
-
-
 def vetted_solution(hub, slug="milk-banks", title="Human milk banks"):
     author = UserFactory()
     solution = Solution.objects.create(slug=slug, created_by=author, vetted_at=timezone.now())

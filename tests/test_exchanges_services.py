@@ -25,11 +25,6 @@ def demo(db):
 
 
 @pytest.fixture
-def member(db):
-    return UserFactory()
-
-
-@pytest.fixture
 def fiocruz_editor(demo):
     user = UserFactory()
     Hub.objects.get(slug="fiocruz").editors.add(user)

@@ -18,17 +18,10 @@ from hubs.models import Hub, HubChange, HubProposal
 from .factories import UserFactory
 from .factories_hubs import HubFactory
 
-
-@pytest.fixture
-def hub(db):
-    return HubFactory(name="Agency for Cooperation", acronym="AGC", year_established=2001)
-
-
-@pytest.fixture
-def editor(hub):
-    user = UserFactory(name="Eduardo Editor")
-    hub.editors.add(user)
-    return user
+pytestmark = [
+    pytest.mark.hub(acronym="AGC", year_established=2001),
+    pytest.mark.editor(name="Eduardo Editor"),
+]
 
 
 def _png(size=(4, 4)) -> bytes:

@@ -14,17 +14,7 @@ from hubs.models import Assessment, Level, Pillar, Question, Questionnaire, Road
 from .factories import UserFactory
 from .factories_hubs import HubFactory
 
-
-@pytest.fixture
-def hub(db):
-    return HubFactory(name="Agency for Cooperation", kind="national")
-
-
-@pytest.fixture
-def editor(hub):
-    user = UserFactory()
-    hub.editors.add(user)
-    return user
+pytestmark = pytest.mark.hub(kind="national")
 
 
 def _questions(pillar_code=None):

@@ -44,14 +44,6 @@ def three_module_kinds():
         unregister_kind(key)
 
 
-@pytest.fixture
-def eager_celery():
-    """Queued tasks run at once in this process (the real broker is not involved)."""
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
-
-
 # --- The outbox -------------------------------------------------------------------------
 
 

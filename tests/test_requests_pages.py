@@ -26,21 +26,7 @@ MILK_CHALLENGE = (
 )
 
 
-@pytest.fixture
-def hub(db):
-    return HubFactory(name="Oswaldo Cruz Foundation", host_institution="Fiocruz")
-
-
-@pytest.fixture
-def editor(hub):
-    user = UserFactory()
-    hub.editors.add(user)
-    return user
-
-
-@pytest.fixture
-def requester(db):
-    return UserFactory(organisation="Ministry of Health of Mozambique")
+pytestmark = pytest.mark.hub(name="Oswaldo Cruz Foundation", host_institution="Fiocruz")
 
 
 def _form_data(**overrides):

@@ -33,9 +33,7 @@ from .uploads_support import image_bytes, post_evidence, read
 SANDBOX = "default-src 'none'; sandbox"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 # --- Markup the content check missed ------------------------------------------------------

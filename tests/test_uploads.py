@@ -42,9 +42,7 @@ TOO_MANY_PIXELS = re.compile(r"too many|megapixels")
 RANDOM = r"[0-9a-f]{32}"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @functools.cache
