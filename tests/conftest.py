@@ -154,6 +154,12 @@ class Mailbox:
         assert len(self.messages) >= count, f"expected {count} e-mail(s), got {len(self.messages)}"
         return self.messages
 
+    def exactly(self, count: int) -> list[EmailMessage]:
+        """What a delivery that has returned sent: no waiting, since the server replies 250
+        only once handle_DATA has stored the message; nothing more is on its way."""
+        assert len(self.messages) == count, f"expected {count} e-mail(s), got {len(self.messages)}"
+        return self.messages
+
 
 class _Handler:
     def __init__(self, mailbox: Mailbox):

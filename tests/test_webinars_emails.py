@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import icalendar
@@ -20,7 +19,7 @@ from webinars.models import Registration
 
 from . import webinars_support
 from .factories import UserFactory
-from .webinars_support import NOW, WebinarFactory, deliver_outbox
+from .webinars_support import NOW, WebinarFactory, assert_outbox_settled, deliver_outbox
 
 eager_tasks = webinars_support.eager_tasks
 
@@ -246,9 +245,9 @@ def test_no_withdrawal_mail_once_the_member_has_registered_again(smtp_server, db
     services.webinar_register(webinar=webinar, user=member, now=NOW)
     services.registration_cancel(webinar=webinar, user=member, now=NOW + timedelta(minutes=1))
     services.webinar_register(webinar=webinar, user=member, now=NOW + timedelta(minutes=2))
-    deliver_outbox(now=SOON)
-    smtp_server.wait_for(1)
-    time.sleep(0.3)
+    assert len(deliver_outbox(now=SOON).sent) == 2  # both registrations confirmed
+    assert_outbox_settled()
+    smtp_server.exactly(2)
     subjects = [str(m["Subject"]) for m in _to(smtp_server, member)]
     assert f"You are registered: {webinar.title}" in subjects
     assert not [s for s in subjects if "cancelled" in s]
@@ -431,9 +430,9 @@ def test_a_reminder_for_a_webinar_moved_later_since_is_not_mailed(smtp_server, d
     services.webinar_reschedule(
         webinar=webinar, starts_at=later, ends_at=later + timedelta(hours=1), now=due
     )
-    deliver_outbox(now=due + timedelta(minutes=1))
-    smtp_server.wait_for(1)
-    time.sleep(0.3)
+    assert len(deliver_outbox(now=due + timedelta(minutes=1)).sent) == 1
+    assert_outbox_settled()
+    smtp_server.exactly(1)
     # The new time is told; "starting in one hour" is not, and will be, a day later.
     assert [str(m["Subject"]) for m in _to(smtp_server, member)] == [f"New time: {webinar.title}"]
     assert services.reminders_notify_due(now=later - timedelta(minutes=59)) == 1

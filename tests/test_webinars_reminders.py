@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -18,7 +17,7 @@ from webinars.models import WebinarReminder
 
 from . import webinars_support
 from .factories import UserFactory
-from .webinars_support import NOW, WebinarFactory, deliver_outbox
+from .webinars_support import NOW, WebinarFactory, assert_outbox_settled, deliver_outbox
 
 eager_tasks = webinars_support.eager_tasks
 
@@ -73,11 +72,10 @@ def test_each_confirmed_registrant_gets_each_reminder_exactly_once(smtp_server, 
     assert _reminders("1h") == {member.pk: 1 for member in confirmed}
     assert len(deliver_outbox(now=hour_before).sent) == 3
     assert deliver_outbox(now=hour_before).sent == []
-    smtp_server.wait_for(6)
-    time.sleep(0.3)
+    assert_outbox_settled()
+    smtp_server.exactly(6)
 
     received = _received(smtp_server)
-    assert len(smtp_server.messages) == 6
     for member in confirmed:
         assert received[(member.email, f"Tomorrow: {webinar.title}")] == 1
         assert received[(member.email, f"Starting in one hour: {webinar.title}")] == 1
@@ -158,9 +156,8 @@ def test_two_workers_sweeping_at_once_notify_each_reminder_once(smtp_server, mon
     assert sum(counts) == 8
     assert _reminders("1h") == {member.pk: 1 for member in members}
     assert len(deliver_outbox().sent) == 8
-    smtp_server.wait_for(8)
-    time.sleep(0.3)
-    assert len(smtp_server.messages) == 8
+    assert_outbox_settled()
+    smtp_server.exactly(8)
     assert len({str(m["To"]) for m in smtp_server.messages}) == 8
 
 

@@ -106,7 +106,12 @@ def test_reminders_are_sent_once_across_worker_restarts(smtp_server, tmp_path, e
         finally:
             _stop(worker)
 
-    time.sleep(0.3)
+    # The worker has stopped and every reminder reached a final state: nothing more comes.
+    assert set(
+        Notification.objects.filter(kind=emails.REMINDERS["1h"]).values_list(
+            "email_state", flat=True
+        )
+    ) == {EmailState.SENT}
     recipients = sorted(str(m["To"]) for m in smtp_server.messages)
     assert recipients == sorted(m.email for m in members[:2])
     assert all("one hour" in str(m["Subject"]) for m in smtp_server.messages)

@@ -57,6 +57,15 @@ def eager_tasks():
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
+def assert_outbox_settled():
+    """Every notification e-mail reached a final state (sent, failed, none...): nothing is
+    waiting or being sent, so the mailbox holds all it will get."""
+    from notifications.models import EmailState, Notification
+
+    left = Notification.objects.filter(email_state__in=[EmailState.PENDING, EmailState.SENDING])
+    assert not left.exists(), list(left.values_list("kind", "email_state"))
+
+
 def deliver_outbox(now=None):
     """Deliver every pending notification e-mail as the outbox's task does, at ``now``
     (a test's simulated time; the rows must be due by then)."""
