@@ -13,10 +13,17 @@ from catalogue import search
 from catalogue.models import Solution, SolutionRevision, SolutionSearch
 from catalogue.search import index_solution
 
+from .module_data import data_for_the_module
+
+
+@pytest.fixture(scope="module")
+def _demo_once(django_db_setup, django_db_blocker):
+    yield from data_for_the_module(django_db_blocker, call_command, "load_demo", verbosity=0)
+
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo")
+def demo(_demo_once, db):
+    """The demo data, loaded once for the module; each test's changes are rolled back."""
 
 
 def slugs(q="", **filters):

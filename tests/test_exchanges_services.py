@@ -14,14 +14,23 @@ from hubs.models import Hub, PriorityArea
 from notifications.models import Notification
 
 from .factories import UserFactory
+from .module_data import data_for_the_module
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 E = Exchange.Status
 
 
+@pytest.fixture(scope="module")
+def _demo_once(django_db_setup, django_db_blocker):
+    yield from data_for_the_module(
+        django_db_blocker, call_command, "load_demo", "hubs", "catalogue", verbosity=0
+    )
+
+
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", "hubs", "catalogue")
+def demo(_demo_once, db):
+    """The demo hubs and catalogue, loaded once for the module; each test's changes are
+    rolled back."""
 
 
 @pytest.fixture
