@@ -16,14 +16,15 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
+from playwright.sync_api import Error as PlaywrightError
 
 from .accessibility import assert_accessible
 from .browser import log_in
 from .factories import UserFactory
+from .factories_community import PostFactory, ThreadFactory
 from .test_permission_matrix import url_patterns
 
 pytestmark = [pytest.mark.browser]
@@ -96,11 +97,22 @@ def _first(model, **filters):
 def _world():
     """The demonstration data, the roles, and the objects that fill URL arguments."""
     from catalogue.models import Solution, SolutionRevision
-    from community.models import BlogPost, Category, Chapter, EmergingSolution, LivingLab
-    from community.models import MemberProfile, Post, Theme, Thread
+    from community.models import (
+        BlogPost,
+        Category,
+        Chapter,
+        EmergingSolution,
+        Flag,
+        LivingLab,
+        MemberProfile,
+        Post,
+        Theme,
+        Thread,
+    )
     from exchanges.models import Exchange, KnowledgeRequest
     from hubs import assessment_services
-    from hubs.models import Hub, HubProposal
+    from hubs import services as hub_services
+    from hubs.models import Hub
     from webinars.models import Webinar
 
     call_command("load_demo", verbosity=0)
@@ -112,11 +124,29 @@ def _world():
         staff.groups.add(Group.objects.get(name=name))
     member = UserFactory(name="Mia Member")
     assessment = assessment_services.assessment_start(hub=hub, user=editor)
+    proposal = hub_services.hub_proposal_create(
+        hub=hub, author=editor, data={"description": "A clearer description of the hub."}
+    )
+    # The moderation queue is empty in the demonstration data: give it a pending thread, a
+    # pending reply and a flagged post, so that its table is measured.
+    newcomer = UserFactory(name="Nora Newcomer")
+    forum = _first(Category)
+    pending = ThreadFactory(
+        category=forum,
+        author=newcomer,
+        status="pending",
+        title="A first question from a new member about milk banks",
+    )
+    PostFactory(thread=pending, author=newcomer, status="pending", body="Me too, please.")
+    flagged = PostFactory(
+        thread=_first(Thread, status="published"), author=newcomer, body="Words someone found rude."
+    )
+    Flag.objects.create(post=flagged, reporter=member, reason="This reads as an insult.")
     solution = _first(Solution, published__isnull=False) or _first(Solution)
-    thread = _first(Thread)
+    thread = _first(Thread, status="published")
     roles = {"anonymous": None, "member": member, "editor": editor, "staff": staff}
     kwargs = {
-        "hubs": {"slug": hub.slug, "pk": getattr(_first(HubProposal), "pk", None)},
+        "hubs": {"slug": hub.slug, "pk": proposal.pk},
         "hubs:assessment-take": {"slug": hub.slug, "pk": assessment.pk},
         "hubs:assessment-result": {"slug": hub.slug, "pk": assessment.pk},
         "catalogue": {"slug": solution.slug, "pk": getattr(_first(SolutionRevision), "pk", None)},
