@@ -27,6 +27,18 @@
     }
   } catch (e) { /* the host's time and UTC stay */ }
 
+  // Folds (<details class="fold">) show their content on wide screens; where CSS cannot
+  // (no ::details-content), open them there instead.
+  try {
+    if (!(window.CSS && CSS.supports("selector(::details-content)"))) {
+      var wide = { "site-menu": "(min-width: 40.01rem)" };
+      document.querySelectorAll("details.fold").forEach(function (fold) {
+        var query = fold.classList.contains("site-menu") ? wide["site-menu"] : "(min-width: 50.01rem)";
+        if (window.matchMedia(query).matches) { fold.open = true; }
+      });
+    }
+  } catch (e) { /* the folds stay closed and open on a tap */ }
+
   // Submit the language switcher as soon as a language is picked.
   document.addEventListener("change", function (event) {
     if (event.target && event.target.id === "language-select") {
