@@ -56,14 +56,18 @@ def stacked_columns(series: dict, height: int = 300) -> dict:
     for index, year in enumerate(years):
         x = left + slot * index + (slot - bar_w) / 2
         y = top + plot_h
-        segments = []
+        segments, share_x = [], 0.0
         for key_index, count in enumerate(year["counts"]):
             if not count:
                 continue
             h = plot_h * count / top_value
             y -= h
+            share = 100 * count / top_value
             segments.append(
                 {
+                    # The same segment in a horizontal bar of 0–100 (the small-screen list).
+                    "share_x": _f(share_x),
+                    "share": _f(share),
                     "x": _f(x),
                     "y": _f(y),
                     "width": _f(bar_w),
@@ -73,6 +77,7 @@ def stacked_columns(series: dict, height: int = 300) -> dict:
                     "count": count,
                 }
             )
+            share_x += share
         columns.append(
             {
                 "year": year["year"],
