@@ -7,7 +7,8 @@ test until someone says which object fills it (``KWARGS``). Each page is visited
 role that has pages (anonymous, member, hub editor, curator who is also staff and a
 moderator), one browser context per role. A page fails when the document scrolls sideways
 or when any element is wider than the viewport (except inside an element that scrolls on
-its own, such as a table's wrapper), and on axe violations (WCAG 2.1 AA).
+its own, such as a table's wrapper), when a button or form control is less than 44 px
+tall, and on axe violations (WCAG 2.1 AA).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ pytestmark = [pytest.mark.browser]
 
 WIDTHS = (320, 375)
 HEIGHT = 812
+# Pages that fail are photographed here; MOBILE_SCREENSHOTS_ALL=1 photographs every page.
 SCREENSHOTS = Path(os.environ.get("MOBILE_SCREENSHOTS", "/tmp/mobile"))
 
 # Patterns not visited, and why.
@@ -214,8 +216,23 @@ MEASURE = """() => {
         ' ' + Math.round(r.left) + '..' + Math.round(r.right));
     }
   }
-  return {scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 6)};
+  // Touch targets: buttons and form controls at least 44 px tall.
+  const small = [];
+  const targets = 'button:not(.link-button), .button, select, textarea, ' +
+    'input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file])';
+  for (const el of document.querySelectorAll(targets)) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || el.closest('.visually-hidden')) continue;
+    if (r.height < 43.5) small.push(el.tagName.toLowerCase() + ' "' + (el.textContent || el.name || '').trim().slice(0, 30) + '" ' + Math.round(r.height) + 'px');
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 6), small: small.slice(0, 6)};
 }"""
+
+
+def _screenshot(page, role, name, width):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    slug = name.replace(":", "-")
+    page.screenshot(path=str(SCREENSHOTS / f"{role}-{slug}-{width}.png"), full_page=True)
 
 
 def _check(page, name, path, role, problems, axed):
@@ -233,14 +250,18 @@ def _check(page, name, path, role, problems, axed):
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": HEIGHT})
         found = page.evaluate(MEASURE)
+        if found["small"]:
+            problems.append(
+                f"{role} {name} {path} @{width}: touch targets under 44 px: {found['small']}"
+            )
         if found["scrollWidth"] > found["width"] or found["wide"]:
             problems.append(
                 f"{role} {name} {path} @{width}: scrollWidth {found['scrollWidth']}; "
                 f"wider than the viewport: {found['wide']}"
             )
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            slug = name.replace(":", "-")
-            page.screenshot(path=str(SCREENSHOTS / f"{role}-{slug}-{width}.png"), full_page=True)
+            _screenshot(page, role, name, width)
+        elif os.environ.get("MOBILE_SCREENSHOTS_ALL"):
+            _screenshot(page, role, name, width)
     if name in axed:
         return
     axed.add(name)
