@@ -158,7 +158,10 @@ class _Audit(HTMLParser):
 
 def html_problems(html: str, *, page: bool = False) -> list[str]:
     """What in this HTML could run script (page=True: a whole page, with its own forms)."""
-    audit = _Audit({"script", "input", "textarea", "meta", "body"} if page else set())
+    # A page has its own forms, the portal's script and its folding menus and filters
+    # (<details>; one from members' text would still show by its on* handler).
+    own = {"script", "input", "textarea", "meta", "body", "details"}
+    audit = _Audit(own if page else set())
     audit.feed(html)
     audit.close()
     return audit.problems
