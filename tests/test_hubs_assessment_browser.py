@@ -67,7 +67,7 @@ def test_two_sittings_radar_road_map_and_a_second_assessment(browser, live_serve
     # Adapt a step of the road map.
     page.get_by_role("link", name="Adapt the road map").click()
     assert_accessible(page)
-    page.locator("details summary").first.click()
+    page.locator("main details summary").first.click()
     step = RoadmapStep.objects.filter(hub=hub).order_by("position").first()
     page.locator(f"#id_s{step.pk}-owner").fill("Planning unit")
     page.locator(f"#id_s{step.pk}-status").select_option("in_progress")

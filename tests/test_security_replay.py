@@ -136,7 +136,7 @@ def test_a_refused_evidence_file_shows_its_error_in_the_browser(page, draft, edi
     log_in(page, editor.email)
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(page.base_url + url)
-    page.locator("details summary").first.click()
+    page.locator("main details summary").first.click()
     page.locator(f"input[name=q{question.pk}_evidence_file]").set_input_files(str(hostile))
     page.get_by_role("button", name="Save", exact=True).click()
     error = page.locator("p.error", has_text="this file is not one")
